@@ -1,0 +1,57 @@
+"""classicmat: fast, exact classical alpha matting in NumPy and Numba.
+
+An image is a blend ``I = alpha * F + (1 - alpha) * B``. Given an image and a
+trimap, :func:`estimate_alpha` estimates the alpha matte.
+
+Heavy modules (scipy, numba kernels) are imported on first use of the name
+that needs them, so that ``import classicmat`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+from ._version import __version__
+from ._warnings import ClassicmatWarning, ConvergenceWarning
+
+# public name -> module that defines it (imported lazily)
+_LAZY = {
+    "estimate_alpha": "classicmat.alpha",
+    "METHODS": "classicmat.alpha",
+    "estimate_alpha_cf": "classicmat.alpha.cf",
+    "matting_laplacian": "classicmat.laplacian",
+    "cf_laplacian": "classicmat.laplacian",
+    "cf_system": "classicmat.laplacian",
+    "solve": "classicmat.solvers",
+    "SolveResult": "classicmat.solvers",
+    "SOLVERS": "classicmat.solvers",
+    "split_trimap": "classicmat.trimap",
+    "TrimapMasks": "classicmat.trimap",
+    "read_image": "classicmat.io",
+    "write_image": "classicmat.io",
+}
+
+__all__ = sorted([*_LAZY, "__version__", "ClassicmatWarning", "ConvergenceWarning"])
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'classicmat' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return __all__
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .alpha import METHODS, estimate_alpha
+    from .alpha.cf import estimate_alpha_cf
+    from .io import read_image, write_image
+    from .laplacian import cf_laplacian, cf_system, matting_laplacian
+    from .solvers import SOLVERS, SolveResult, solve
+    from .trimap import TrimapMasks, split_trimap
