@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numba
 
-JIT_OPTIONS = {"cache": True, "nogil": True, "nopython": True}
+JIT_OPTIONS = {"cache": True, "nogil": True}
 
 
 def njit(*args, **kwargs):
