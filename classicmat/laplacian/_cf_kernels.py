@@ -202,28 +202,38 @@ def _fill_rows(
                 for cx in range(max(xi - r, r), min(xi + r, w - 1 - r) + 1):
                     k = win_id[cy, cx]
                     if c == 1:
-                        u0 = (image[yi, xi, 0] - stats[k, 0]) * stats[k, 1]
+                        e0 = image[yi, xi, 0] - stats[k, 0]
                         for yj in range(cy - r, cy + r + 1):
                             for xj in range(cx - r, cx + r + 1):
                                 d0 = image[yj, xj, 0] - stats[k, 0]
-                                acc[yj - yi + 2 * r, xj - xi + 2 * r] -= (
-                                    1.0 + u0 * d0
-                                ) * inv_area
+                                q = stats[k, 1] * (e0 * d0)
+                                acc[yj - yi + 2 * r, xj - xi + 2 * r] -= (1.0 + q) * inv_area
                     else:
                         e0 = image[yi, xi, 0] - stats[k, 0]
                         e1 = image[yi, xi, 1] - stats[k, 1]
                         e2 = image[yi, xi, 2] - stats[k, 2]
-                        u0 = stats[k, 3] * e0 + stats[k, 4] * e1 + stats[k, 5] * e2
-                        u1 = stats[k, 4] * e0 + stats[k, 6] * e1 + stats[k, 7] * e2
-                        u2 = stats[k, 5] * e0 + stats[k, 7] * e1 + stats[k, 8] * e2
+                        m00 = stats[k, 3]
+                        m01 = stats[k, 4]
+                        m02 = stats[k, 5]
+                        m11 = stats[k, 6]
+                        m12 = stats[k, 7]
+                        m22 = stats[k, 8]
                         for yj in range(cy - r, cy + r + 1):
                             for xj in range(cx - r, cx + r + 1):
                                 d0 = image[yj, xj, 0] - stats[k, 0]
                                 d1 = image[yj, xj, 1] - stats[k, 1]
                                 d2 = image[yj, xj, 2] - stats[k, 2]
-                                acc[yj - yi + 2 * r, xj - xi + 2 * r] -= (
-                                    1.0 + u0 * d0 + u1 * d1 + u2 * d2
-                                ) * inv_area
+                                # e^T M d written symmetrically in (e, d), so
+                                # that L_ij and L_ji round identically.
+                                q = (
+                                    m00 * (e0 * d0)
+                                    + m11 * (e1 * d1)
+                                    + m22 * (e2 * d2)
+                                    + m01 * (e0 * d1 + e1 * d0)
+                                    + m02 * (e0 * d2 + e2 * d0)
+                                    + m12 * (e1 * d2 + e2 * d1)
+                                )
+                                acc[yj - yi + 2 * r, xj - xi + 2 * r] -= (1.0 + q) * inv_area
                     acc[2 * r, 2 * r] += 1.0
             pos = indptr[t]
             known = 0.0

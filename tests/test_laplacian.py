@@ -1,0 +1,132 @@
+"""The matting Laplacian against the paper's formula, and its properties."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from classicmat import cf_laplacian, cf_system, matting_laplacian
+from .reference import dense_matting_laplacian
+
+ATOL = 1e-10
+
+
+def random_trimap(rng, shape):
+    trimap = rng.choice([0.0, 0.5, 1.0], size=shape, p=[0.3, 0.4, 0.3])
+    trimap[0, 0], trimap[-1, -1] = 0.0, 1.0  # both labels present
+    return trimap
+
+
+@pytest.mark.parametrize(
+    ("shape", "radius", "epsilon"),
+    [((7, 9, 3), 1, 1e-7), ((7, 9, 3), 1, 1e-2), ((8, 6), 1, 1e-5), ((9, 11, 3), 2, 1e-4)],
+)
+def test_equals_dense_formula(shape, radius, epsilon):
+    rng = np.random.default_rng(1)
+    image = rng.random(shape)
+    reference = dense_matting_laplacian(image, epsilon, radius)
+    L = matting_laplacian(image, epsilon=epsilon, radius=radius).toarray()
+    scale = max(1.0, np.abs(reference).max())
+    np.testing.assert_allclose(L, reference, rtol=0, atol=ATOL * scale)
+
+
+@pytest.mark.parametrize("radius", [1, 2])
+def test_trimap_restricted_rows_and_columns_are_exact(radius):
+    rng = np.random.default_rng(2)
+    image = rng.random((10, 12, 3))
+    trimap = random_trimap(rng, (10, 12))
+    reference = dense_matting_laplacian(image, 1e-5, radius)
+    L = matting_laplacian(image, epsilon=1e-5, radius=radius, trimap=trimap).toarray()
+    U = (trimap == 0.5).ravel()
+    np.testing.assert_allclose(L[U], reference[U], atol=ATOL * np.abs(reference).max())
+    np.testing.assert_allclose(L[:, U], reference[:, U], atol=ATOL * np.abs(reference).max())
+    np.testing.assert_array_equal(L[np.ix_(~U, ~U)], 0.0)  # never built
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_system_is_the_block_split(channels):
+    rng = np.random.default_rng(3)
+    image = rng.random((9, 10, channels))
+    trimap = random_trimap(rng, (9, 10))
+    reference = dense_matting_laplacian(image, 1e-6, 1)
+    system = cf_system(image, trimap, epsilon=1e-6)
+    U = (trimap == 0.5).ravel()
+    K = ~U
+    scale = np.abs(reference).max()
+    np.testing.assert_array_equal(system.unknown, np.flatnonzero(U))
+    np.testing.assert_allclose(system.A.toarray(), reference[np.ix_(U, U)], atol=ATOL * scale)
+    b = -reference[np.ix_(U, K)] @ (trimap.ravel()[K] == 1.0)
+    np.testing.assert_allclose(system.b, b, atol=ATOL * scale)
+    assert system.A.indices.dtype == np.int32
+
+
+def test_gray_equals_single_channel_and_uint8_scaling():
+    rng = np.random.default_rng(4)
+    gray = rng.integers(0, 256, (6, 7), dtype=np.uint8)
+    L8 = matting_laplacian(gray).toarray()
+    Lf = matting_laplacian(gray[:, :, None] / 255.0).toarray()
+    np.testing.assert_allclose(L8, Lf, rtol=0, atol=1e-12 * np.abs(Lf).max())
+
+
+def test_rgba_alpha_channel_is_ignored():
+    rng = np.random.default_rng(5)
+    rgba = rng.random((6, 6, 4))
+    other = rgba.copy()
+    other[:, :, 3] = 0.0
+    np.testing.assert_array_equal(
+        matting_laplacian(rgba).toarray(), matting_laplacian(other).toarray()
+    )
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    image=arrays(np.float64, st.tuples(st.integers(3, 8), st.integers(3, 8), st.just(3)),
+                 elements=st.floats(0, 1)),
+    epsilon=st.sampled_from([1e-7, 1e-4, 1e-1]),
+)
+def test_properties_symmetric_zero_rows_psd(image, epsilon):
+    L = matting_laplacian(image, epsilon=epsilon).toarray()
+    # exactly symmetric: L_ij and L_ji are computed by the same float operations
+    np.testing.assert_array_equal(L, L.T)
+    # Row sums and eigenvalues cancel terms (I_i - mu)^T M (I_j - mu) of size
+    # up to |M| <= |w| / epsilon: the tolerance is round-off relative to that.
+    tol = 1e-14 * (1.0 + 9.0 / epsilon)
+    np.testing.assert_allclose(L.sum(axis=1), 0.0, atol=tol)
+    assert np.linalg.eigvalsh(L).min() >= -tol
+
+
+def test_alias_is_the_same_matrix():
+    image = np.random.default_rng(6).random((5, 5, 3))
+    assert (cf_laplacian(image) != matting_laplacian(image)).nnz == 0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"epsilon": 0.0}, ValueError, "epsilon must be > 0"),
+        ({"epsilon": -1.0}, ValueError, "epsilon must be > 0"),
+        ({"epsilon": "a"}, TypeError, "epsilon must be a number"),
+        ({"radius": 0}, ValueError, "radius must be >= 1"),
+        ({"radius": 1.5}, TypeError, "radius must be an integer"),
+        ({"radius": 3}, ValueError, "smaller than one window"),
+    ],
+)
+def test_bad_options(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        matting_laplacian(np.zeros((5, 5, 3)), **kwargs)
+
+
+def test_system_rejects_trimap_without_foreground_or_background():
+    image = np.zeros((5, 5, 3))
+    trimap = np.full((5, 5), 0.5)
+    trimap[0] = 0.0
+    with pytest.raises(ValueError, match="no known foreground"):
+        cf_system(image, trimap)
+    trimap[0] = 1.0
+    with pytest.raises(ValueError, match="no known background"):
+        cf_system(image, trimap)
+    with pytest.raises(ValueError, match="does not match image size"):
+        cf_system(image, np.zeros((5, 6)))
