@@ -1,0 +1,274 @@
+"""Closed-form matting: classicmat against PyMatting, side by side in one run.
+
+Usage::
+
+    python benchmarks/bench_cf.py [--repeat 3] [--out benchmarks/results/cf.md] [--skip-large]
+
+Measures, on this machine:
+
+1. the 20 alphamatting.com training images x (Trimap1, Trimap2): time of
+   ``pymatting.estimate_alpha_cf`` and ``classicmat.estimate_alpha(method="cf")``
+   (both warmed up, median of ``--repeat`` runs, interleaved), their ratio,
+   max |alpha difference| and the MSE of each against the ground truth on the
+   unknown region;
+2. the lemur sample upscaled x4 (2720x1760): time and peak RSS of each
+   library, each in a fresh process;
+3. ``import classicmat`` time, and the first-call time with a cold and with a
+   warm numba cache.
+
+Needs ``pip install pymatting psutil`` and ../shared/data/alphamatting.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import (  # noqa: E402
+    PEAK_RSS_SNIPPET,
+    ROOT,
+    alphamatting_cases,
+    load_gray,
+    load_rgb,
+    machine,
+    median_time,
+    run_isolated,
+)
+
+
+def unknown_errors(alpha, gt, trimap):
+    unknown = (trimap > 0.1) & (trimap < 0.9)
+    diff = alpha[unknown] - gt[unknown]
+    return float(np.mean(diff**2)), float(np.abs(diff).sum() / 1000.0)
+
+
+def bench_alphamatting(repeat: int) -> tuple[list[dict], dict]:
+    import pymatting
+
+    import classicmat
+    from classicmat.laplacian import cf_system
+    from classicmat.solvers import solve
+
+    # warm up both (compilation / cache loading) on a small case
+    tiny = np.random.default_rng(0).random((20, 20, 3))
+    tiny_trimap = np.full((20, 20), 0.5)
+    tiny_trimap[:, :3] = 0.0
+    tiny_trimap[:, -3:] = 1.0
+    pymatting.estimate_alpha_cf(tiny, tiny_trimap)
+    classicmat.estimate_alpha(tiny, tiny_trimap, method="cf")
+
+    rows = []
+    for tag, image_path, trimap_path, gt_path in alphamatting_cases():
+        image = load_rgb(image_path)
+        trimap = load_gray(trimap_path)
+        gt = load_gray(gt_path)
+        t_pm, a_pm = median_time(lambda: pymatting.estimate_alpha_cf(image, trimap), repeat)
+        t_cm, a_cm = median_time(
+            lambda: classicmat.estimate_alpha(image, trimap, method="cf"), repeat
+        )
+        system = cf_system(image, trimap)
+        info = solve(system.A, system.b)
+        mse_pm, sad_pm = unknown_errors(a_pm, gt, trimap)
+        mse_cm, sad_cm = unknown_errors(a_cm, gt, trimap)
+        row = {
+            "case": tag,
+            "unknown": int(system.unknown.size),
+            "pymatting_s": t_pm,
+            "classicmat_s": t_cm,
+            "ratio": t_pm / t_cm,
+            "max_abs_diff": float(np.abs(a_pm - a_cm).max()),
+            "mse_pymatting": mse_pm,
+            "mse_classicmat": mse_cm,
+            "sad_pymatting": sad_pm,
+            "sad_classicmat": sad_cm,
+            "solver": info.solver,
+            "iterations": info.iterations,
+        }
+        rows.append(row)
+        print(
+            f"{tag:12s} n={row['unknown']:6d}  pymatting {t_pm:6.3f}s  classicmat "
+            f"{t_cm:6.3f}s  x{row['ratio']:5.2f}  max|da| {row['max_abs_diff']:.1e}  "
+            f"MSE {mse_pm:.5f} / {mse_cm:.5f}  {info.solver} {info.iterations} it",
+            flush=True,
+        )
+    summary = {
+        "median_ratio": statistics.median(r["ratio"] for r in rows),
+        "min_ratio": min(r["ratio"] for r in rows),
+        "median_pymatting_s": statistics.median(r["pymatting_s"] for r in rows),
+        "median_classicmat_s": statistics.median(r["classicmat_s"] for r in rows),
+        "max_abs_diff": max(r["max_abs_diff"] for r in rows),
+        "mean_mse_pymatting": statistics.mean(r["mse_pymatting"] for r in rows),
+        "mean_mse_classicmat": statistics.mean(r["mse_classicmat"] for r in rows),
+    }
+    return rows, summary
+
+
+LARGE_CODE = (
+    PEAK_RSS_SNIPPET
+    + """
+import json, sys, time
+sys.path.insert(0, "benchmarks")
+import numpy as np
+from _common import lemur_upscaled
+lib = {lib!r}
+tiny = np.random.default_rng(0).random((20, 20, 3))
+tt = np.full((20, 20), 0.5); tt[:, :3] = 0; tt[:, -3:] = 1
+if lib == "pymatting":
+    from pymatting import estimate_alpha_cf as run
+else:
+    import classicmat
+    def run(image, trimap):
+        return classicmat.estimate_alpha(image, trimap, method="cf")
+run(tiny, tt)
+image, trimap = lemur_upscaled(4)
+base = peak_rss_mb()
+t = time.perf_counter()
+alpha = run(image, trimap)
+elapsed = time.perf_counter() - t
+np.save({out!r}, alpha.astype(np.float32))
+print(json.dumps({{"seconds": elapsed, "peak_rss_mb": peak_rss_mb(), "rss_before_mb": base,
+                   "unknown": int(((trimap > 0.1) & (trimap < 0.9)).sum())}}))
+"""
+)
+
+
+def bench_large(repeat: int) -> dict:
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for lib in ("classicmat", "pymatting"):
+            out = str(Path(tmp) / f"{lib}.npy")
+            runs = [
+                run_isolated(LARGE_CODE.format(lib=lib, out=out)) for _ in range(repeat)
+            ]
+            results[lib] = {
+                "seconds": statistics.median(r["seconds"] for r in runs),
+                "peak_rss_mb": statistics.median(r["peak_rss_mb"] for r in runs),
+                "rss_before_mb": statistics.median(r["rss_before_mb"] for r in runs),
+                "unknown": runs[0]["unknown"],
+            }
+            print(f"lemur x4 {lib}: {results[lib]}", flush=True)
+        diff = np.abs(
+            np.load(Path(tmp) / "classicmat.npy") - np.load(Path(tmp) / "pymatting.npy")
+        )
+        results["max_abs_diff"] = float(diff.max())
+    return results
+
+
+STARTUP_CODE = """
+import json, time
+t = time.perf_counter()
+import classicmat
+t_import = time.perf_counter() - t
+import numpy as np
+image = np.random.default_rng(0).random((30, 30, 3))
+trimap = np.full((30, 30), 0.5); trimap[:, :4] = 0; trimap[:, -4:] = 1
+t = time.perf_counter()
+classicmat.estimate_alpha(image, trimap, method="cf")
+print(json.dumps({"import_s": t_import, "first_call_s": time.perf_counter() - t}))
+"""
+
+
+def bench_startup(repeat: int) -> dict:
+    imports, cold, warm = [], [], []
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as cache:
+            env = {"NUMBA_CACHE_DIR": cache}
+            first = run_isolated(STARTUP_CODE, env)
+            second = run_isolated(STARTUP_CODE, env)
+        cold.append(first["first_call_s"])
+        warm.append(second["first_call_s"])
+        imports.append(second["import_s"])
+    result = {
+        "import_s": statistics.median(imports),
+        "first_call_cold_cache_s": statistics.median(cold),
+        "first_call_warm_cache_s": statistics.median(warm),
+    }
+    print(f"startup: {result}", flush=True)
+    return result
+
+
+def markdown(rows, summary, large, startup, repeat) -> str:
+    lines = [
+        "## Closed-form matting: classicmat vs PyMatting",
+        "",
+        f"Machine: {machine()}. Median of {repeat} runs per case, both libraries warmed up.",
+        "",
+    ]
+    if rows:
+        lines += [
+            "| case | unknown px | PyMatting s | classicmat s | ratio | max abs diff | "
+            "MSE PyMatting | MSE classicmat | solver (iterations) |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        ]
+        for r in rows:
+            lines.append(
+                f"| {r['case']} | {r['unknown']} | {r['pymatting_s']:.3f} | "
+                f"{r['classicmat_s']:.3f} | {r['ratio']:.2f} | {r['max_abs_diff']:.1e} | "
+                f"{r['mse_pymatting']:.5f} | {r['mse_classicmat']:.5f} | "
+                f"{r['solver']} ({r['iterations']}) |"
+            )
+        s = summary
+        lines += [
+            "",
+            f"**Median time ratio PyMatting / classicmat: {s['median_ratio']:.2f}** "
+            f"(min {s['min_ratio']:.2f}); median time {s['median_pymatting_s']:.3f} s vs "
+            f"{s['median_classicmat_s']:.3f} s. Max |alpha difference| over all cases: "
+            f"{s['max_abs_diff']:.1e}. Mean MSE on the unknown region: PyMatting "
+            f"{s['mean_mse_pymatting']:.6f}, classicmat {s['mean_mse_classicmat']:.6f}.",
+            "",
+        ]
+    if large:
+        cm, pm = large["classicmat"], large["pymatting"]
+        lines += [
+            f"Lemur x4 (2720x1760, {cm['unknown']} unknown pixels), each in a fresh process:",
+            "",
+            "| library | time s | peak RSS MB | RSS before the call MB |",
+            "|---|---:|---:|---:|",
+            f"| PyMatting | {pm['seconds']:.2f} | {pm['peak_rss_mb']:.0f} | "
+            f"{pm['rss_before_mb']:.0f} |",
+            f"| classicmat | {cm['seconds']:.2f} | {cm['peak_rss_mb']:.0f} | "
+            f"{cm['rss_before_mb']:.0f} |",
+            "",
+            f"Ratio {pm['seconds'] / cm['seconds']:.1f}x in time, "
+            f"{pm['peak_rss_mb'] / cm['peak_rss_mb']:.1f}x in peak memory; "
+            f"max |alpha difference| {large['max_abs_diff']:.1e}.",
+            "",
+        ]
+    if startup:
+        lines += [
+            f"`import classicmat`: {startup['import_s'] * 1000:.0f} ms. First call on a "
+            f"30x30 image: {startup['first_call_cold_cache_s']:.1f} s with a cold numba "
+            f"cache (compilation), {startup['first_call_warm_cache_s']:.2f} s with a warm one.",
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "cf.md")
+    parser.add_argument("--skip-large", action="store_true")
+    parser.add_argument("--skip-alphamatting", action="store_true")
+    args = parser.parse_args()
+    startup = bench_startup(args.repeat)
+    rows, summary = ([], {}) if args.skip_alphamatting else bench_alphamatting(args.repeat)
+    large = None if args.skip_large else bench_large(max(1, args.repeat // 2))
+    text = markdown(rows, summary, large, startup, args.repeat)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text + "\n")
+    args.out.with_suffix(".json").write_text(
+        json.dumps({"rows": rows, "summary": summary, "large": large, "startup": startup}, indent=1)
+    )
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
