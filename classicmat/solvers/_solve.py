@@ -1,0 +1,349 @@
+"""``solve``: one entry point over the registered solvers."""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .._registry import Registry, check_options
+from .._validation import check_number
+from .._warnings import ConvergenceWarning
+from ._checks import as_rhs, as_square_csr, check_finite_matrix
+from ._krylov import BreakdownError, pcg, stationary
+
+#: Largest system ``solver="direct"`` accepts (unknowns). Sparse LU of a
+#: matting Laplacian with 150k unknowns already takes ~2 GB and tens of seconds.
+DIRECT_MAX_SIZE = 200_000
+
+#: ``solver="auto"`` uses ``"direct"`` up to this many unknowns (see module docs).
+AUTO_DIRECT_MAX_SIZE = 0
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    """Result of :func:`solve`.
+
+    Attributes
+    ----------
+    x : (n,) ndarray of float64
+        The solution.
+    converged : bool
+        ``norm(b - A @ x) <= max(rtol * norm(b), atol)`` holds.
+    iterations : int
+        CG iterations or multigrid cycles; 0 for the direct solver.
+    residual : float
+        Final relative residual ``norm(b - A @ x) / norm(b)`` (the absolute
+        residual norm when ``b == 0``).
+    solver : str
+        The solver that ran (the one ``"auto"`` picked).
+    setup_time, solve_time : float
+        Seconds spent building the preconditioner / factorisation, and
+        iterating (or in the triangular solves).
+    """
+
+    x: np.ndarray
+    converged: bool
+    iterations: int
+    residual: float
+    solver: str
+    setup_time: float
+    solve_time: float
+
+
+SOLVERS = Registry("solver")
+SOLVERS.register(
+    "auto",
+    "classicmat.solvers._solve:_solve_auto",
+    "pick a solver from the system size (see classicmat.solvers docs)",
+)
+SOLVERS.register(
+    "cg",
+    "classicmat.solvers._solve:_solve_cg",
+    "conjugate gradients without preconditioner (slow on matting systems)",
+    "Hestenes & Stiefel 1952",
+)
+SOLVERS.register(
+    "cg-jacobi",
+    "classicmat.solvers._solve:_solve_cg_jacobi",
+    "conjugate gradients with a diagonal (Jacobi) preconditioner",
+    "Saad 2003, ch. 10",
+)
+SOLVERS.register(
+    "cg-ichol",
+    "classicmat.solvers._solve:_solve_cg_ichol",
+    "conjugate gradients with thresholded incomplete Cholesky (numba)",
+    "Saad 2003, sec. 10.4; Jones & Plassmann 1995",
+)
+SOLVERS.register(
+    "cg-amg",
+    "classicmat.solvers._solve:_solve_cg_amg",
+    "conjugate gradients with one algebraic multigrid V-cycle (pyamg)",
+    "Bell, Olson & Schroder 2022 (PyAMG)",
+)
+SOLVERS.register(
+    "multigrid",
+    "classicmat.solvers._solve:_solve_multigrid",
+    "algebraic multigrid cycles as the solver, no Krylov acceleration (pyamg)",
+    "Vanek, Mandel & Brezina 1996; Bell, Olson & Schroder 2022",
+)
+SOLVERS.register(
+    "direct",
+    "classicmat.solvers._solve:_solve_direct",
+    f"sparse LU with a fill-reducing ordering (SuperLU); up to {DIRECT_MAX_SIZE} unknowns",
+    "Li 2005 (SuperLU)",
+)
+
+# Default maxiter per solver (iterations or cycles); None -> 10 * n like SciPy.
+DEFAULT_MAXITER = {
+    "cg": None,
+    "cg-jacobi": None,
+    "cg-ichol": 1000,
+    "cg-amg": 1000,
+    "multigrid": 500,
+}
+
+
+def _iterate(A, b, x, M, target, maxiter, callback, *, stationary_loop=False):
+    if stationary_loop:
+        return stationary(A, b, x, M.matvec, target, maxiter, callback)
+    return pcg(A, b, x, None if M is None else M.matvec, target, maxiter, callback)
+
+
+def _krylov(build: Callable | None, stationary_loop: bool = False):
+    def run(A, b, x, target, maxiter, callback, options):
+        t0 = time.perf_counter()
+        M = None if build is None else build(A, **options)
+        t1 = time.perf_counter()
+        x, it, rnorm = _iterate(
+            A, b, x, M, target, maxiter, callback, stationary_loop=stationary_loop
+        )
+        return x, it, rnorm, t1 - t0, time.perf_counter() - t1
+
+    return run
+
+
+def _no_options(A):  # pragma: no cover - signature holder for check_options
+    return None
+
+
+def _build_jacobi(A, **options):
+    from .preconditioners import jacobi
+
+    return jacobi(A, **options)
+
+
+def _build_ichol(A, **options):
+    from .preconditioners import ichol
+
+    return ichol(A, **options)
+
+
+def _build_amg(A, **options):
+    from .preconditioners import amg
+
+    return amg(A, **options)
+
+
+_solve_cg = _krylov(None)
+_solve_cg_jacobi = _krylov(_build_jacobi)
+_solve_cg_ichol = _krylov(_build_ichol)
+_solve_cg_amg = _krylov(_build_amg)
+_solve_multigrid = _krylov(_build_amg, stationary_loop=True)
+
+
+def _solve_direct(A, b, x, target, maxiter, callback, options):
+    from scipy.sparse.linalg import splu
+
+    n = A.shape[0]
+    if n > DIRECT_MAX_SIZE:
+        raise ValueError(
+            f"solver='direct' accepts at most {DIRECT_MAX_SIZE} unknowns (its fill would "
+            f"need several GB), got {n}; use solver='cg-ichol' or 'auto'"
+        )
+    permc_spec = options.pop("permc_spec", "MMD_AT_PLUS_A")
+    t0 = time.perf_counter()
+    lu = splu(
+        A.tocsc(),
+        permc_spec=permc_spec,
+        diag_pivot_thresh=0.0,
+        options={"SymmetricMode": True},
+        **options,
+    )
+    t1 = time.perf_counter()
+    x = lu.solve(b)
+    rnorm = float(np.linalg.norm(b - A @ x))
+    if callback is not None:
+        callback(x)
+    return x, 0, rnorm, t1 - t0, time.perf_counter() - t1
+
+
+def _solve_auto(A, b, x, target, maxiter, callback, options):  # pragma: no cover
+    raise AssertionError("'auto' is resolved in solve()")
+
+
+def _resolve_auto(n: int) -> str:
+    """The rule of ``solver="auto"`` (figures in the module docstring)."""
+    if n <= AUTO_DIRECT_MAX_SIZE:
+        return "direct"
+    return "cg-ichol"
+
+
+def _check_solver_options(name: str, options: dict) -> None:
+    if not options:
+        return
+    if name in ("cg", "cg-jacobi"):
+        check_options(_no_options, options, f"solver {name!r}")
+    elif name == "cg-ichol":
+        from .preconditioners import ichol
+
+        check_options(ichol, options, f"solver {name!r}")
+    elif name in ("cg-amg", "multigrid"):
+        pass  # pyamg validates its own settings
+    elif name == "direct":
+        valid = {"permc_spec", "panel_size", "relax"}
+        unknown = sorted(set(options) - valid)
+        if unknown:
+            raise TypeError(
+                f"unknown options {', '.join(map(repr, unknown))} for solver 'direct'; "
+                f"valid options are: {', '.join(sorted(valid))}"
+            )
+
+
+def solve(
+    A: Any,
+    b: Any,
+    *,
+    solver: str = "auto",
+    rtol: float = 1e-7,
+    atol: float = 0.0,
+    maxiter: int | None = None,
+    x0: Any = None,
+    callback: Callable[[np.ndarray], object] | None = None,
+    options: Mapping[str, Any] | None = None,
+) -> SolveResult:
+    """Solve the symmetric positive definite system ``A x = b``.
+
+    Parameters
+    ----------
+    A : (n, n) sparse matrix or ndarray
+        Symmetric positive definite matrix (e.g. a matting Laplacian
+        restricted to the unknown pixels).
+    b : (n,) array_like
+        Right-hand side.
+    solver : str, optional
+        One of ``SOLVERS.names()``:
+
+        - ``'auto'``: ``'cg-ichol'`` (see the module docstring for the rule).
+        - ``'cg'``: conjugate gradients, no preconditioner.
+        - ``'cg-jacobi'``: CG with ``diag(A)^{-1}``.
+        - ``'cg-ichol'``: CG with thresholded incomplete Cholesky.
+        - ``'cg-amg'``: CG with one pyamg V-cycle.
+        - ``'multigrid'``: pyamg cycles as a stationary solver.
+        - ``'direct'``: sparse LU (at most ``DIRECT_MAX_SIZE`` unknowns).
+    rtol, atol : float, optional
+        Stop when ``norm(b - A @ x) <= max(rtol * norm(b), atol)`` (SciPy's
+        rule, checked on the true residual). Ignored by ``'direct'`` except to
+        set ``converged``.
+    maxiter : int, optional
+        Maximum iterations (multigrid: cycles). Default: ``10 * n`` for
+        ``'cg'`` and ``'cg-jacobi'`` (as SciPy), 1000 for ``'cg-ichol'`` and
+        ``'cg-amg'``, 500 for ``'multigrid'``.
+    x0 : (n,) array_like, optional
+        Initial guess (default zeros). Not modified.
+    callback : callable, optional
+        ``callback(xk)`` after each iteration with the current iterate
+        (a view: copy it to keep it); once with the solution for ``'direct'``.
+    options : mapping, optional
+        Keyword arguments of the preconditioner builder: :func:`ichol` for
+        ``'cg-ichol'``, :func:`amg` for ``'cg-amg'`` and ``'multigrid'``
+        (e.g. ``near_nullspace``), ``permc_spec`` for ``'direct'``.
+
+    Returns
+    -------
+    SolveResult
+        ``x``, ``converged``, ``iterations``, ``residual``, ``solver``,
+        ``setup_time``, ``solve_time``.
+
+    Raises
+    ------
+    ValueError
+        Bad shapes, NaN in ``A`` or ``b``, a bad ``rtol``/``atol``/``maxiter``,
+        an unknown ``solver`` (the message lists the valid names), a system
+        too large for ``'direct'``, or a breakdown (``A`` not SPD).
+    TypeError
+        Unknown ``options`` for the chosen solver.
+
+    Warns
+    -----
+    ConvergenceWarning
+        The tolerance was not reached within ``maxiter``; ``converged`` is
+        False and the message says how far the residual got.
+
+    References
+    ----------
+    .. [1] M. R. Hestenes and E. Stiefel, "Methods of conjugate gradients for
+       solving linear systems", J. Res. Nat. Bur. Standards 49(6), 1952.
+    .. [2] Y. Saad, *Iterative Methods for Sparse Linear Systems*, 2nd ed.,
+       SIAM, 2003.
+
+    Examples
+    --------
+    >>> import scipy.sparse as sp
+    >>> from classicmat.solvers import solve
+    >>> A = sp.diags([-1.0, 2.5, -1.0], [-1, 0, 1], shape=(50, 50))
+    >>> res = solve(A, [1.0] * 50, solver="cg-jacobi", rtol=1e-10)
+    >>> res.converged, res.solver
+    (True, 'cg-jacobi')
+    """
+    entry = SOLVERS.entry(solver)
+    rtol = check_number(rtol, "rtol", low=0.0)
+    atol = check_number(atol, "atol", low=0.0)
+    maxiter = check_number(maxiter, "maxiter", integer=True, low=1, allow_none=True)
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable, got {type(callback).__name__}")
+    if options is None:
+        options = {}
+    elif not isinstance(options, Mapping):
+        raise TypeError(f"options must be a mapping, got {type(options).__name__}")
+    options = dict(options)
+    A = as_square_csr(A)
+    n = A.shape[0]
+    b = as_rhs(b, n)
+    x = np.zeros(n) if x0 is None else as_rhs(x0, n, name="x0").copy()
+    check_finite_matrix(A)
+
+    name = _resolve_auto(n) if entry.name == "auto" else entry.name
+    _check_solver_options(name, options)
+    if maxiter is None:
+        default = DEFAULT_MAXITER.get(name)
+        maxiter = 10 * n if default is None else default
+    bnorm = float(np.linalg.norm(b))
+    target = max(rtol * bnorm, atol)
+    if n == 0 or (bnorm == 0.0 and x0 is None):
+        return SolveResult(np.zeros(n), True, 0, 0.0, name, 0.0, 0.0)
+
+    run = SOLVERS.get(name)
+    try:
+        x, iterations, rnorm, t_setup, t_solve = run(A, b, x, target, maxiter, callback, options)
+    except BreakdownError as exc:
+        raise ValueError(f"solver {name!r}: {exc}") from None
+    converged = bool(rnorm <= target)
+    relres = rnorm / bnorm if bnorm > 0 else rnorm
+    if not converged:
+        wanted = f"rtol={rtol:g}" + (f", atol={atol:g}" if atol else "")
+        warnings.warn(
+            ConvergenceWarning(
+                f"solver {name!r} did not converge: relative residual {relres:.3g} after "
+                f"{iterations} iteration{'s' if iterations != 1 else ''} (maxiter={maxiter}), "
+                f"wanted {wanted}. Raise maxiter, try another solver (e.g. 'cg-ichol' or "
+                f"'direct' for small systems), or raise epsilon to better condition the "
+                f"matting Laplacian."
+            ),
+            stacklevel=2,
+        )
+    return SolveResult(x, converged, int(iterations), float(relres), name, t_setup, t_solve)
