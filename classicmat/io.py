@@ -19,7 +19,7 @@ import numpy as np
 if TYPE_CHECKING:  # pragma: no cover
     from PIL import Image as PILImage
 
-__all__ = ["read_image", "pil_to_array", "write_image"]
+__all__ = ["check_output_path", "pil_to_array", "read_image", "write_image"]
 
 #: Kinds of file :func:`read_image` knows; "trimap" and "alpha" are gray kinds.
 KINDS = ("image", "trimap", "alpha")
@@ -287,6 +287,10 @@ def _open_temporary(target: Path) -> tuple[int, Path]:
             return os.open(temporary, flags, 0o666), temporary
         except FileExistsError:  # pragma: no cover - 48 random bits
             continue
+        except PermissionError:
+            raise PermissionError(
+                f"cannot write '{target}': permission denied in directory '{target.parent}'"
+            ) from None
     raise FileExistsError(  # pragma: no cover
         f"could not create a temporary file next to '{target}'"
     )
