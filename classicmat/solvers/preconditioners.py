@@ -74,7 +74,7 @@ def jacobi(A: Any) -> JacobiPreconditioner:
         bad = int(np.flatnonzero(~(d > 0))[0])
         raise ValueError(
             f"A must have a positive diagonal for the Jacobi preconditioner, "
-            f"got A[{bad}, {bad}] = {d[bad]!r}"
+            f"got A[{bad}, {bad}] = {float(d[bad])!r}"
         )
     return JacobiPreconditioner(d)
 
@@ -222,7 +222,7 @@ def ichol(
     if not np.all(d > 0):
         bad = int(np.flatnonzero(~(d > 0))[0])
         raise ValueError(
-            f"A must be symmetric positive definite, but A[{bad}, {bad}] = {d[bad]!r} "
+            f"A must be symmetric positive definite, but A[{bad}, {bad}] = {float(d[bad])!r} "
             f"is not positive"
         )
     if ordering == "rcm":
