@@ -36,7 +36,7 @@ PROG = "classicmat"
 
 #: Names in :data:`classicmat.solvers.SOLVERS`, for ``--help`` without importing
 #: scipy. ``tests/test_cli.py`` checks that the two agree.
-SOLVER_NAMES = ("auto", "cg-jacobi", "cg-ichol", "cg-amg", "multigrid", "direct")
+SOLVER_NAMES = ("auto", "cg", "cg-jacobi", "cg-ichol", "cg-amg", "multigrid", "direct")
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
