@@ -7,8 +7,7 @@ import pytest
 import scipy.sparse as sp
 
 from classicmat import ConvergenceWarning
-from classicmat.solvers import SOLVERS, SolveResult, amg, ichol, jacobi, solve
-from classicmat.solvers import _checks
+from classicmat.solvers import SOLVERS, SolveResult, _checks, amg, ichol, jacobi, solve
 from classicmat.solvers import _solve as solve_module
 
 ITERATIVE = ["cg", "cg-jacobi", "cg-ichol", "cg-amg", "multigrid"]

@@ -367,8 +367,6 @@ def amg(
                     f"near_nullspace must have shape ({A.shape[0]}, k), got {B.shape}"
                 )
             settings["B"] = B
-        build = (
-            pyamg.smoothed_aggregation_solver if method == "sa" else pyamg.rootnode_solver
-        )
+        build = pyamg.smoothed_aggregation_solver if method == "sa" else pyamg.rootnode_solver
         hierarchy = build(Am, **settings)
     return AMGPreconditioner(hierarchy, cycle, method)
