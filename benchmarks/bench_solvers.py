@@ -109,7 +109,7 @@ def run_config(name, A, b, rtol, maxiter):
 
 
 def isolated_peak_rss(directory, tag, name, rtol, maxiter):
-    code = (
+    code = (  # noqa: UP031
         "import sys, json, resource; sys.path.insert(0, %r);"
         "from bench_solvers import load, run_config; from pathlib import Path;"
         "A, b = load(Path(%r), %r);"
@@ -117,7 +117,7 @@ def isolated_peak_rss(directory, tag, name, rtol, maxiter):
         "x, ts, tt, it, ok = run_config(%r, A, b, %r, %r);"
         "print(json.dumps([ts, tt, it, ok, base/1e6,"
         " resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1e6]))"
-    ) % (str(Path(__file__).parent), str(directory), tag, name, rtol, maxiter)  # noqa: UP031
+    ) % (str(Path(__file__).parent), str(directory), tag, name, rtol, maxiter)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     if out.returncode != 0:
         return None
