@@ -62,7 +62,7 @@ def test_solution_matches_dense_solve(solver, system):
     res = solve(A, b, solver=solver, rtol=1e-12, maxiter=20000)
     assert isinstance(res, SolveResult)
     assert res.converged
-    assert res.solver == ("cg-ichol" if solver == "auto" else solver)
+    assert res.solver == ("direct" if solver == "auto" else solver)
     assert np.linalg.norm(b - A @ res.x) <= 1e-12 * np.linalg.norm(b)
     assert res.residual <= 1e-12
     # error <= cond(A) * rtol; cond is ~1e2 (poisson) and ~1e5 (matting)

@@ -15,14 +15,29 @@ conditioned for the usual ``epsilon = 1e-7``.
 
 The ``"auto"`` rule
 -------------------
-``"auto"`` picks ``"cg-ichol"`` at every size. Measured on the 40
-alphamatting.com systems (20k-220k unknowns, 2-core machine, medians;
-see ``benchmarks/bench_solvers.py``), thresholded incomplete Cholesky
-(drop 1e-4) needs 4-10 CG iterations, while pyamg multigrid needs 100-230
-(the near-null space of a matting Laplacian is every locally affine function
-of colour, which plain aggregation does not capture), and the sparse LU of
-``"direct"`` costs about as much as the factorisation of ``"cg-ichol"`` at
-40k unknowns but grows much faster with the size.
+``"auto"`` picks ``"direct"`` (SuperLU, MMD ordering on ``A + A^T``,
+symmetric mode) up to ``AUTO_DIRECT_MAX_SIZE = 200_000`` unknowns and
+``"cg-ichol"`` above. Measured on the alphamatting.com systems (2-core
+shared machine, warm, rtol=1e-7; ``benchmarks/bench_solvers.py``):
+
+============  ========  ===========  =============  ===============
+system        unknowns  direct (s)   cg-ichol (s)   PyMatting (s)
+============  ========  ===========  =============  ===============
+GT01_t1       38,573    0.16         0.22 (5 it)    0.19 (4 it)
+lemur         38,666    0.25         0.29 (9 it)    0.38 (6 it)
+GT03_t1       121,014   1.41         1.82 (12 it)   2.49 (9 it)
+GT04_t1       178,728   3.98 0.67GB  6.6 (22 it)    --
+============  ========  ===========  =============  ===============
+
+The exact solve is both faster and more accurate up to that size; above it
+the LU fill (memory) grows too fast, and thresholded incomplete Cholesky
+(drop 1e-4) with CG takes over. pyamg multigrid (smoothed aggregation,
+root-node, Ruge-Stuben) needs 100-230 CG iterations on these systems (the
+near-null space of a matting Laplacian is every locally affine function of
+colour, which plain aggregation does not capture) and is 4-10x slower; as a
+stand-alone solver (``"multigrid"``) it does not reach rtol=1e-7 in 500
+cycles. Passing ``options={"near_nullspace": [1, R, G, B]}`` (the colours
+of the unknown pixels) cuts the CG iterations about 3x (lemur: 101 -> 31).
 
 Default maxiter
 ---------------
@@ -43,7 +58,7 @@ References
 
 from __future__ import annotations
 
-from ._solve import DIRECT_MAX_SIZE, SOLVERS, SolveResult, solve
+from ._solve import AUTO_DIRECT_MAX_SIZE, DIRECT_MAX_SIZE, SOLVERS, SolveResult, solve
 from .preconditioners import (
     AMGPreconditioner,
     IncompleteCholesky,
@@ -53,6 +68,7 @@ from .preconditioners import (
 )
 
 __all__ = [
+    "AUTO_DIRECT_MAX_SIZE",
     "DIRECT_MAX_SIZE",
     "SOLVERS",
     "AMGPreconditioner",
