@@ -141,7 +141,7 @@ def _positive_int(text: str) -> int:
 _METHOD_OPTIONS = (
     ("epsilon", "--epsilon", _positive_float, "E", "regulariser of the colour model (> 0)"),
     ("radius", "--radius", _positive_int, "R", "window radius in pixels (>= 1)"),
-    ("solver", "--solver", None, "NAME", "linear solver: " + ", ".join(SOLVER_NAMES)),
+    ("solver", "--solver", str, "NAME", "linear solver: " + ", ".join(SOLVER_NAMES)),
     ("rtol", "--rtol", _nonnegative_float, "X", "relative tolerance of iterative solvers"),
     ("atol", "--atol", _nonnegative_float, "X", "absolute tolerance of iterative solvers"),
     ("maxiter", "--maxiter", _positive_int, "N", "iteration limit of iterative solvers"),
@@ -203,12 +203,9 @@ def _run_parser() -> _Parser:
     )
     group = parser.add_argument_group("method options (passed only when given)")
     for name, flag, type_, metavar, text in _METHOD_OPTIONS:
-        extra: dict[str, Any] = {}
-        if name == "solver":
-            extra["choices"] = _LazyChoices(lambda: _solver_registry().names())
-        else:
-            extra["type"] = type_
-        group.add_argument(flag, dest=name, metavar=metavar, default=None, help=text, **extra)
+        # --solver is checked after parsing: argparse would list its choices in
+        # --help, and importing the solver registry imports scipy.
+        group.add_argument(flag, dest=name, type=type_, metavar=metavar, default=None, help=text)
     parser.add_argument(
         "--16bit",
         dest="bit16",
@@ -292,6 +289,13 @@ def _method_options(args: argparse.Namespace) -> tuple[Callable, dict[str, Any]]
         for name, *_ in _METHOD_OPTIONS
         if getattr(args, name) is not None
     }
+    if "solver" in given:
+        solvers = _solver_registry().names()
+        if given["solver"] not in solvers:
+            raise UsageError(
+                f"argument --solver: invalid choice: {given['solver']!r} "
+                f"(choose from {', '.join(repr(name) for name in solvers)})"
+            )
     valid = keyword_options(func)
     cli_names = [name for name, *_ in _METHOD_OPTIONS]
     for name in given:

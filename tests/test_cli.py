@@ -1,0 +1,402 @@
+"""The ``classicmat`` command: outputs, exit codes, one-line errors, no partial files.
+
+Most tests call :func:`classicmat.cli.main` in-process; a few run
+``python -m classicmat`` in a subprocess to check what only a real process
+shows (the stdout line, no traceback, the imports of ``--version``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import subprocess
+import sys
+import types
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import classicmat
+from classicmat import cli
+from classicmat._registry import Registry
+
+REPO = Path(__file__).resolve().parents[1]
+HEAVY = ("numpy", "scipy", "numba", "PIL", "sklearn", "pyamg")
+
+
+def _python(*args, cwd, timeout=300):
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env.pop("CLASSICMAT_DEBUG", None)
+    return subprocess.run(
+        [sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def _snapshot(directory: Path) -> dict[str, str]:
+    """Every file under ``directory`` with the SHA-256 of its content."""
+    return {
+        str(p.relative_to(directory)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(directory.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _read(path) -> tuple[str, np.ndarray]:
+    with Image.open(path) as img:
+        return img.mode, np.asarray(img)
+
+
+@pytest.fixture
+def in_tmp(synthetic_files, monkeypatch):
+    """Run in ``tmp_path``, holding ``image.png`` and ``trimap.png``."""
+    directory = synthetic_files.image.parent
+    monkeypatch.chdir(directory)
+    return directory
+
+
+# ---------------------------------------------------------------- successes
+
+
+def test_default_output_name_and_message(in_tmp, capsys, synthetic_pair):
+    assert cli.main(["image.png", "trimap.png"]) == 0
+    out, err = capsys.readouterr()
+    assert re.fullmatch(r"wrote image_alpha\.png \(32x24, cf, \d+\.\d\d s\)\n", out)
+    assert err == ""
+    mode, alpha = _read(in_tmp / "image_alpha.png")
+    assert mode == "L"
+    assert np.abs(alpha / 255.0 - synthetic_pair.alpha).max() < 0.1
+
+
+def test_output_option_and_16_bit(in_tmp, capsys):
+    (in_tmp / "out").mkdir()
+    assert cli.main(["image.png", "trimap.png", "-o", "out/a16.png", "--16bit"]) == 0
+    assert capsys.readouterr().out.startswith(f"wrote {Path('out/a16.png')} (32x24, cf, ")
+    mode16, alpha16 = _read(in_tmp / "out" / "a16.png")
+    assert mode16 == "I;16"
+    assert cli.main(["image.png", "trimap.png", "--output", "a8.png", "--quiet"]) == 0
+    assert capsys.readouterr() == ("", "")
+    mode8, alpha8 = _read(in_tmp / "a8.png")
+    assert mode8 == "L"
+    np.testing.assert_allclose(alpha16 / 65535.0, alpha8 / 255.0, atol=0.5 / 255 + 1e-9)
+
+
+def test_existing_output_is_replaced(in_tmp, capsys):
+    (in_tmp / "image_alpha.png").write_bytes(b"old")
+    assert cli.main(["-q", "image.png", "trimap.png"]) == 0
+    assert _read(in_tmp / "image_alpha.png")[0] == "L"
+
+
+def test_method_options_reach_the_method(in_tmp, capsys):
+    argv = ["image.png", "trimap.png", "-o", "o.png", "--method", "cf"]
+    opts = ["--epsilon", "1e-5", "--radius", "2", "--solver", "direct", "--rtol", "1e-8"]
+    assert cli.main(argv + opts + ["--atol", "0", "--maxiter", "50"]) == 0
+    _, alpha = _read(in_tmp / "o.png")
+    expected = classicmat.estimate_alpha(
+        in_tmp / "image.png", in_tmp / "trimap.png", epsilon=1e-5, radius=2, solver="direct"
+    )
+    np.testing.assert_array_equal(alpha, np.rint(expected * 255))
+
+
+# A fake method registry, to see exactly what the command passes to a method.
+_calls: list[dict] = []
+
+
+def _fake_method(image, trimap, *, epsilon=0.5, solver="auto"):
+    _calls.append({"shape": image.shape, "epsilon": epsilon, "solver": solver})
+    if epsilon == 0.125:
+        warnings.warn(
+            classicmat.ConvergenceWarning("CG stopped early;\n  raise maxiter"), stacklevel=2
+        )
+    if epsilon == 0.25:
+        raise KeyboardInterrupt
+    if epsilon == 0.375:
+        raise RuntimeError("a bug")
+    return np.zeros(trimap.shape[:2])
+
+
+@pytest.fixture
+def fake_methods(monkeypatch):
+    module = types.ModuleType("_classicmat_fake_methods")
+    module.fake = _fake_method
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    registry = Registry("method")
+    registry.register("fake", f"{module.__name__}:fake", "a fake method", "Nobody, 2024")
+    monkeypatch.setattr(cli, "_method_registry", lambda: registry)
+    _calls.clear()
+    return _calls
+
+
+def test_options_are_passed_only_when_given(in_tmp, capsys, fake_methods):
+    assert cli.main(["-q", "image.png", "trimap.png", "--method", "fake"]) == 0
+    assert fake_methods[-1] == {"shape": (24, 32, 3), "epsilon": 0.5, "solver": "auto"}
+    argv = ["-q", "image.png", "trimap.png", "--method", "fake", "--epsilon", "2", "--solver"]
+    assert cli.main([*argv, "cg"]) == 0
+    assert fake_methods[-1] == {"shape": (24, 32, 3), "epsilon": 2.0, "solver": "cg"}
+
+
+def test_option_the_method_does_not_take(in_tmp, capsys, fake_methods):
+    code = cli.main(["image.png", "trimap.png", "--method", "fake", "--radius", "2"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "classicmat: error: method 'fake' has no option --radius "
+        "(its options: --epsilon, --solver)"
+    )
+    assert not fake_methods
+    assert not (in_tmp / "image_alpha.png").exists()
+
+
+def test_warnings_are_one_line(in_tmp, capsys, fake_methods):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # as under pytest: the command must still show it
+        code = cli.main(["image.png", "trimap.png", "--method", "fake", "--epsilon", "0.125"])
+    assert code == 0
+    out, err = capsys.readouterr()
+    assert err == "classicmat: warning: CG stopped early; raise maxiter\n"
+    assert out.startswith("wrote image_alpha.png")
+
+
+@pytest.mark.parametrize(
+    "epsilon, code, message",
+    [
+        ("0.25", 130, "classicmat: interrupted\n"),
+        ("0.375", 1, "classicmat: error: internal error: RuntimeError: a bug (please report"),
+    ],
+)
+def test_interrupt_and_unexpected_errors(in_tmp, capsys, fake_methods, epsilon, code, message):
+    before = _snapshot(in_tmp)
+    assert cli.main(["image.png", "trimap.png", "--method", "fake", "--epsilon", epsilon]) == code
+    out, err = capsys.readouterr()
+    assert err.startswith(message) and err.count("\n") == 1
+    assert out == ""
+    assert _snapshot(in_tmp) == before
+
+
+def test_methods_lists_the_registry(capsys):
+    assert cli.main(["methods"]) == 0
+    out = capsys.readouterr().out
+    for entry in classicmat.METHODS:
+        assert re.search(rf"^{re.escape(entry.name)}\s+{re.escape(entry.summary)}$", out, re.M)
+        assert entry.reference in out
+
+
+def test_help_explains_everything(capsys):
+    assert cli.main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for needle in [
+        "IMAGE TRIMAP",
+        "methods",
+        "--version",
+        "--16bit",
+        "--quiet",
+        "exit status",
+        *(f"--{name}" for name, *_ in cli._METHOD_OPTIONS),
+        *classicmat.METHODS.names(),
+        *classicmat.SOLVERS.names(),
+    ]:
+        assert needle in out
+    assert cli.main(["methods", "--help"]) == 0
+    assert "usage: classicmat methods" in capsys.readouterr().out
+
+
+def test_version(capsys):
+    assert cli.main(["--version"]) == 0
+    assert capsys.readouterr().out == f"classicmat {classicmat.__version__}\n"
+
+
+def test_static_solver_names_match_the_registry():
+    # --help lists SOLVER_NAMES so as not to import scipy; keep them in sync
+    assert list(cli.SOLVER_NAMES) == classicmat.SOLVERS.names()
+
+
+# ------------------------------------------------------------------- errors
+
+
+def _write(path, array):
+    Image.fromarray(np.asarray(array, dtype=np.uint8)).save(path)
+    return path.name
+
+
+def _trimap_without(value):
+    def setup(d):
+        _, trimap = _read(d / "trimap.png")
+        trimap = trimap.copy()
+        trimap[trimap == value] = 128
+        return ["image.png", _write(d / "t.png", trimap)]
+
+    return setup
+
+
+def _symlink_to_image(d):
+    os.symlink(d / "image.png", d / "link.png")
+    return ["image.png", "trimap.png", "-o", "link.png"]
+
+
+ERROR_CASES = {
+    # usage errors: exit 2
+    "no arguments": (lambda d: [], 2, "the following arguments are required: IMAGE, TRIMAP"),
+    "one argument": (lambda d: ["image.png"], 2, "required: TRIMAP"),
+    "missing image": (lambda d: ["nope.png", "trimap.png"], 2, "image file not found: 'nope"),
+    "missing trimap": (lambda d: ["image.png", "no.png"], 2, "trimap file not found: 'no.png'"),
+    "image is a directory": (lambda d: [".", "trimap.png"], 2, "image '.' is a directory"),
+    "output is the image": (
+        lambda d: ["image.png", "trimap.png", "-o", "image.png"],
+        2,
+        "output 'image.png' is the image file; refusing to overwrite an input",
+    ),
+    "output is the trimap, spelt differently": (
+        lambda d: ["image.png", "trimap.png", "-o", str(d / "sub" / ".." / "trimap.png")],
+        2,
+        "is the trimap file",
+    ),
+    "default output is the trimap": (
+        lambda d: ["image.png", _write(d / "image_alpha.png", np.zeros((24, 32)))],
+        2,
+        "output 'image_alpha.png' is the trimap file",
+    ),
+    "output is a symlink to the image": (_symlink_to_image, 2, "is the image file"),
+    "output is a directory": (
+        lambda d: (d / "out").mkdir() or ["image.png", "trimap.png", "-o", "out"],
+        2,
+        "output 'out' is an existing directory",
+    ),
+    "output directory missing": (
+        lambda d: ["image.png", "trimap.png", "-o", "no/a.png"],
+        2,
+        "output directory 'no' does not exist",
+    ),
+    "output extension unknown": (
+        lambda d: ["image.png", "trimap.png", "-o", "a.xyz"],
+        2,
+        "unsupported file extension '.xyz'",
+    ),
+    "16-bit jpeg": (
+        lambda d: ["image.png", "trimap.png", "-o", "a.jpg", "--16bit"],
+        2,
+        "16-bit output needs a .png file",
+    ),
+    "unknown method": (
+        lambda d: ["image.png", "trimap.png", "--method", "magic"],
+        2,
+        r"argument --method: invalid choice: 'magic' \(choose from 'cf'",
+    ),
+    "unknown solver": (
+        lambda d: ["image.png", "trimap.png", "--solver", "magic"],
+        2,
+        "argument --solver: invalid choice: 'magic'",
+    ),
+    "epsilon not a number": (
+        lambda d: ["image.png", "trimap.png", "--epsilon", "abc"],
+        2,
+        "argument --epsilon: expected a number, got 'abc'",
+    ),
+    "epsilon negative": (
+        lambda d: ["image.png", "trimap.png", "--epsilon", "-1"],
+        2,
+        "argument --epsilon: must be > 0, got '-1'",
+    ),
+    "epsilon zero": (lambda d: ["image.png", "trimap.png", "--epsilon", "0"], 2, "must be > 0"),
+    "epsilon nan": (lambda d: ["image.png", "trimap.png", "--epsilon", "nan"], 2, "finite"),
+    "radius not an integer": (
+        lambda d: ["image.png", "trimap.png", "--radius", "1.5"],
+        2,
+        "argument --radius: expected an integer, got '1.5'",
+    ),
+    "radius zero": (lambda d: ["image.png", "trimap.png", "--radius", "0"], 2, "must be >= 1"),
+    "maxiter missing value": (
+        lambda d: ["image.png", "trimap.png", "--maxiter"],
+        2,
+        "argument --maxiter: expected one argument",
+    ),
+    "unknown flag": (
+        lambda d: ["image.png", "trimap.png", "--fast"],
+        2,
+        "unrecognized arguments: --fast",
+    ),
+    "methods with an argument": (lambda d: ["methods", "cf"], 2, "unrecognized arguments: cf"),
+    # failures while processing: exit 1
+    "image not an image": (
+        lambda d: (d / "x.txt").write_text("hi") and ["x.txt", "trimap.png"],
+        1,
+        "image 'x.txt' is not a readable image: ",
+    ),
+    "trimap not an image": (
+        lambda d: (d / "t.png").write_bytes(b"\x89PNG\r\n\x1a\nbroken") and ["image.png", "t.png"],
+        1,
+        "trimap 't.png' is not a readable image: ",
+    ),
+    "size mismatch": (
+        lambda d: ["image.png", _write(d / "t.png", np.zeros((24, 31)))],
+        1,
+        r"trimap size 31x24 \(W x H\) does not match image size 32x24",
+    ),
+    "trimap without foreground": (_trimap_without(255), 1, "trimap has no known foreground"),
+    "trimap without background": (_trimap_without(0), 1, "trimap has no known background"),
+    "trimap of colours": (
+        lambda d: ["image.png", "image.png", "-o", "a.png"],
+        1,
+        "trimap must be gray",
+    ),
+}
+
+
+@pytest.mark.parametrize("setup, code, message", ERROR_CASES.values(), ids=ERROR_CASES.keys())
+def test_errors(in_tmp, capsys, setup, code, message):
+    argv = setup(in_tmp)
+    before = _snapshot(in_tmp)
+    assert cli.main(argv) == code
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert re.match(rf"classicmat: error: .*{message}", err), err
+    if code == 2:
+        assert err.rstrip().endswith("(see 'classicmat --help')")
+    assert _snapshot(in_tmp) == before  # no output, inputs unchanged
+
+
+# ------------------------------------------------------ real processes (few)
+
+
+def test_python_m_classicmat(synthetic_files):
+    directory = synthetic_files.image.parent
+    before = _snapshot(directory)
+    done = _python("-m", "classicmat", "image.png", "trimap.png", cwd=directory)
+    assert done.returncode == 0, done.stderr
+    assert re.fullmatch(r"wrote image_alpha\.png \(32x24, cf, \d+\.\d\d s\)\n", done.stdout)
+    assert done.stderr == ""
+    assert _snapshot(directory).keys() == {*before, "image_alpha.png"}
+
+    (directory / "x.txt").write_text("not an image")
+    done = _python("-m", "classicmat", "x.txt", "trimap.png", "-o", "t.png", cwd=directory)
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert done.stderr.startswith("classicmat: error: image 'x.txt' is not a readable image")
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert not (directory / "t.png").exists()
+
+
+def test_version_imports_nothing_heavy(tmp_path):
+    done = _python("-X", "importtime", "-m", "classicmat", "--version", cwd=tmp_path)
+    assert done.returncode == 0
+    assert done.stdout == f"classicmat {classicmat.__version__}\n"
+    imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if "|" in line}
+    assert "classicmat.cli" in imported
+    assert not {m for m in imported if m.split(".")[0] in HEAVY}
+
+
+def test_help_and_methods_import_no_scipy_or_numba(tmp_path):
+    script = (
+        "import sys\n"
+        "from classicmat.cli import main\n"
+        "assert main(['--help']) == 0\n"
+        "assert main(['methods']) == 0\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('scipy', 'numba', 'PIL'))\n"
+        "print('HEAVY', heavy)\n"
+    )
+    done = _python("-c", script, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "HEAVY []"
