@@ -150,6 +150,8 @@ _METHOD_OPTIONS = (
 _EPILOG = f"""\
 subcommands:
   methods               list the alpha matting methods with their papers
+  (a first argument that names a subcommand runs it: write ./methods for an
+  image file called "methods")
 
 trimap:
   gray, 0 = background, 255 = foreground, anything between = unknown

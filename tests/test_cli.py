@@ -400,3 +400,16 @@ def test_help_and_methods_import_no_scipy_or_numba(tmp_path):
     done = _python("-c", script, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == "HEAVY []"
+
+
+def test_lemur(pymatting_dir, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    image, trimap = (
+        pymatting_dir / "lemur" / "lemur.png",
+        pymatting_dir / "lemur" / "lemur_trimap.png",
+    )
+    assert cli.main([str(image), str(trimap)]) == 0
+    assert capsys.readouterr().out.startswith("wrote lemur_alpha.png (680x440, cf, ")
+    _, alpha = _read(tmp_path / "lemur_alpha.png")
+    expected = classicmat.estimate_alpha(image, trimap)
+    assert np.abs(alpha - np.rint(expected * 255)).max() <= 1

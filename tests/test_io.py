@@ -374,3 +374,18 @@ def test_write_to_read_only_directory(tmp_path, monkeypatch):
         write_image(tmp_path / "x.png", np.zeros((2, 2)))
     monkeypatch.undo()
     assert _leftovers(tmp_path) == []
+
+
+# --------------------------------------------------------------- shared data
+
+
+def test_alphamatting_files(alphamatting_dir):
+    # trimaps are 8-bit palette PNGs, ground truths RGB with R = G = B: both read as gray
+    for name in ("GT01", "GT20"):
+        image = read_image(alphamatting_dir / "input" / f"{name}.png")
+        for folder, kind in [("trimap1", "trimap"), ("trimap2", "trimap"), ("gt", "alpha")]:
+            array = read_image(alphamatting_dir / folder / f"{name}.png", kind=kind)
+            assert array.dtype == np.uint8
+            assert array.shape == image.shape[:2]
+            if kind == "trimap":
+                assert set(np.unique(array)) <= {0, 128, 255}
