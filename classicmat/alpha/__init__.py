@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from .._registry import Registry, check_options
 
@@ -17,6 +15,9 @@ METHODS.register(
     "Levin, Lischinski & Weiss, A Closed-Form Solution to Natural Image Matting, "
     "IEEE TPAMI 30(2), 2008",
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
 
 
 def estimate_alpha(image: Any, trimap: Any, *, method: str = "cf", **options: Any) -> np.ndarray:
