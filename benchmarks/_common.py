@@ -41,9 +41,7 @@ def machine() -> str:
         versions += f", pymatting {pymatting.__version__}"
     except ImportError:
         pass
-    return (
-        f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {versions}"
-    )
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {versions}"
 
 
 def load_rgb(path: Path) -> np.ndarray:

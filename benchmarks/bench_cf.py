@@ -69,9 +69,12 @@ def bench_alphamatting(repeat: int) -> tuple[list[dict], dict]:
         image = load_rgb(image_path)
         trimap = load_gray(trimap_path)
         gt = load_gray(gt_path)
-        t_pm, a_pm = median_time(lambda: pymatting.estimate_alpha_cf(image, trimap), repeat)
+        t_pm, a_pm = median_time(
+            lambda image=image, trimap=trimap: pymatting.estimate_alpha_cf(image, trimap), repeat
+        )
         t_cm, a_cm = median_time(
-            lambda: classicmat.estimate_alpha(image, trimap, method="cf"), repeat
+            lambda image=image, trimap=trimap: classicmat.estimate_alpha(image, trimap),
+            repeat,
         )
         system = cf_system(image, trimap)
         info = solve(system.A, system.b)
@@ -144,9 +147,7 @@ def bench_large(repeat: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         for lib in ("classicmat", "pymatting"):
             out = str(Path(tmp) / f"{lib}.npy")
-            runs = [
-                run_isolated(LARGE_CODE.format(lib=lib, out=out)) for _ in range(repeat)
-            ]
+            runs = [run_isolated(LARGE_CODE.format(lib=lib, out=out)) for _ in range(repeat)]
             results[lib] = {
                 "seconds": statistics.median(r["seconds"] for r in runs),
                 "peak_rss_mb": statistics.median(r["peak_rss_mb"] for r in runs),
@@ -154,9 +155,7 @@ def bench_large(repeat: int) -> dict:
                 "unknown": runs[0]["unknown"],
             }
             print(f"lemur x4 {lib}: {results[lib]}", flush=True)
-        diff = np.abs(
-            np.load(Path(tmp) / "classicmat.npy") - np.load(Path(tmp) / "pymatting.npy")
-        )
+        diff = np.abs(np.load(Path(tmp) / "classicmat.npy") - np.load(Path(tmp) / "pymatting.npy"))
         results["max_abs_diff"] = float(diff.max())
     return results
 
@@ -265,7 +264,9 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text + "\n")
     args.out.with_suffix(".json").write_text(
-        json.dumps({"rows": rows, "summary": summary, "large": large, "startup": startup}, indent=1)
+        json.dumps(
+            {"rows": rows, "summary": summary, "large": large, "startup": startup}, indent=1
+        )
     )
     print(text)
 

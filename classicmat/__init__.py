@@ -32,7 +32,24 @@ _LAZY = {
     "write_image": "classicmat.io",
 }
 
-__all__ = sorted([*_LAZY, "__version__", "ClassicmatWarning", "ConvergenceWarning"])
+__all__ = [
+    "ClassicmatWarning",
+    "ConvergenceWarning",
+    "METHODS",
+    "SOLVERS",
+    "SolveResult",
+    "TrimapMasks",
+    "__version__",
+    "cf_laplacian",
+    "cf_system",
+    "estimate_alpha",
+    "estimate_alpha_cf",
+    "matting_laplacian",
+    "read_image",
+    "solve",
+    "split_trimap",
+    "write_image",
+]
 
 
 def __getattr__(name: str):

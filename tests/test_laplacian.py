@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from classicmat import cf_laplacian, cf_system, matting_laplacian
+
 from .reference import dense_matting_laplacian
 
 ATOL = 1e-10
@@ -83,8 +84,11 @@ def test_rgba_alpha_channel_is_ignored():
 
 @settings(max_examples=30, deadline=None)
 @given(
-    image=arrays(np.float64, st.tuples(st.integers(3, 8), st.integers(3, 8), st.just(3)),
-                 elements=st.floats(0, 1)),
+    image=arrays(
+        np.float64,
+        st.tuples(st.integers(3, 8), st.integers(3, 8), st.just(3)),
+        elements=st.floats(0, 1),
+    ),
     epsilon=st.sampled_from([1e-7, 1e-4, 1e-1]),
 )
 def test_properties_symmetric_zero_rows_psd(image, epsilon):

@@ -144,9 +144,7 @@ def matting_laplacian(
         is_row = split_trimap(trimap).is_unknown
     col_id = np.arange(n, dtype=np.int64).reshape(h, w)
     known_value = np.zeros((h, w))
-    indptr, indices, data, _, rows = _assemble(
-        image, is_row, col_id, known_value, epsilon, radius
-    )
+    indptr, indices, data, _, rows = _assemble(image, is_row, col_id, known_value, epsilon, radius)
     if trimap is None:
         return scipy.sparse.csr_array((data, indices, indptr), shape=(n, n))
     # Rows of unknown pixels only: put them at their place, then mirror their
@@ -181,9 +179,7 @@ def cf_laplacian(
     return matting_laplacian(image, epsilon=epsilon, radius=radius, trimap=trimap)
 
 
-def cf_system(
-    image: Any, trimap: Any, *, epsilon: float = 1e-7, radius: int = 1
-) -> MattingSystem:
+def cf_system(image: Any, trimap: Any, *, epsilon: float = 1e-7, radius: int = 1) -> MattingSystem:
     r"""The closed-form matting system of the unknown pixels.
 
     Orders the pixels as unknown (U) then known (K) and splits the Laplacian
