@@ -1,0 +1,41 @@
+"""Input checks shared by the foreground methods and :mod:`classicmat.compose`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._validation import as_image, as_trimap, check_same_size
+
+
+def as_alpha(alpha: Any, *, name: str = "alpha") -> np.ndarray:
+    """Return ``alpha`` as a C-contiguous float64 (H, W) array in [0, 1].
+
+    Same rules as a trimap: an ndarray (uint8 scaled by 1/255, uint16 by
+    1/65535, bool, or float in [0, 1]), a PIL image or a path; gray, or RGB
+    with equal channels.
+    """
+    return as_trimap(alpha, name=name)
+
+
+def prepare(image: Any, alpha: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Validate ``image`` and ``alpha``: (H, W, C) and (H, W) float64 in [0, 1]."""
+    image = as_image(image)
+    alpha = as_alpha(alpha)
+    check_same_size(image, alpha, name="alpha")
+    return image, alpha
+
+
+def pin_known(
+    image: np.ndarray, alpha: np.ndarray, foreground: np.ndarray, background: np.ndarray
+) -> None:
+    """In place: ``F = I`` where ``alpha == 1`` and ``B = I`` where ``alpha == 0``.
+
+    The compositing equation leaves no freedom there, whatever the smoothness
+    term of a method pulled the estimate towards.
+    """
+    is_fg = alpha == 1.0
+    is_bg = alpha == 0.0
+    foreground[is_fg] = image[is_fg]
+    background[is_bg] = image[is_bg]
