@@ -202,10 +202,13 @@ def _mat2gray(image: np.ndarray) -> np.ndarray:
     return np.clip((image - low) / (high - low), 0.0, 1.0)
 
 
-def _gauss_gradient_kernel(sigma: float) -> np.ndarray:
-    """The x kernel of ``gaussgradient.m``: gauss(row offset) * dgauss(column offset).
+def _gauss_gradient_factors(sigma: float) -> tuple[np.ndarray, np.ndarray]:
+    """The two 1-D factors of the x kernel of ``gaussgradient.m``, each of unit norm.
 
-    ``epsilon = 1e-2`` sets the half size; the kernel has unit L2 norm.
+    The kernel is ``hx(i, j) = gauss(u_i) * dgauss(u_j)`` (rows: Gaussian,
+    columns: its derivative) over offsets ``u = -h..h``, with ``epsilon = 1e-2``
+    setting the half size ``h``, divided by its L2 norm; the norm of an outer
+    product is the product of the norms, so ``hx = outer(gauss_n, dgauss_n)``.
     """
     epsilon = 1e-2
     halfsize = math.ceil(
@@ -214,21 +217,36 @@ def _gauss_gradient_kernel(sigma: float) -> np.ndarray:
     u = np.arange(-halfsize, halfsize + 1, dtype=np.float64)
     gauss = np.exp(-(u**2) / (2.0 * sigma**2)) / (sigma * math.sqrt(2.0 * math.pi))
     dgauss = -u * gauss / sigma**2
-    hx = np.outer(gauss, dgauss)
-    return hx / math.sqrt(float(np.sum(hx * hx)))
+    return gauss / np.linalg.norm(gauss), dgauss / np.linalg.norm(dgauss)
 
 
-def _gradient_magnitude(image: np.ndarray, hx: np.ndarray) -> np.ndarray:
-    """``sqrt(gx^2 + gy^2)`` with ``imfilter(image, h, 'replicate', 'conv')``.
+def _gauss_gradient_kernel(sigma: float) -> np.ndarray:
+    """The 2-D x kernel ``hx`` of ``gaussgradient.m`` (unit L2 norm); ``hy = hx.T``."""
+    gauss, dgauss = _gauss_gradient_factors(sigma)
+    return np.outer(gauss, dgauss)
 
-    ``scipy.ndimage.convolve`` is a true convolution (kernel flipped, as
+
+def _gauss_gradient(image: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarray]:
+    """``gx, gy`` as ``imfilter(image, hx or hy, 'replicate', 'conv')``.
+
+    The kernel is separable and so is the replicate border, so two 1-D passes
+    give the 2-D filtering (four times fewer operations for the 9 x 9 kernel).
+    ``scipy.ndimage.convolve1d`` is a true convolution (kernel flipped, as
     MATLAB's ``'conv'`` option) and ``mode='nearest'`` repeats the edge pixels
     (MATLAB's ``'replicate'``).
     """
     from scipy import ndimage
 
-    gx = ndimage.convolve(image, hx, mode="nearest")
-    gy = ndimage.convolve(image, np.ascontiguousarray(hx.T), mode="nearest")
+    gauss, dgauss = _gauss_gradient_factors(sigma)
+    smooth_rows = ndimage.convolve1d(image, gauss, axis=0, mode="nearest")
+    gx = ndimage.convolve1d(smooth_rows, dgauss, axis=1, mode="nearest")
+    smooth_cols = ndimage.convolve1d(image, gauss, axis=1, mode="nearest")
+    gy = ndimage.convolve1d(smooth_cols, dgauss, axis=0, mode="nearest")
+    return gx, gy
+
+
+def _gradient_magnitude(image: np.ndarray, sigma: float) -> np.ndarray:
+    gx, gy = _gauss_gradient(image, sigma)
     return np.hypot(gx, gy)
 
 
@@ -277,7 +295,8 @@ def gradient_error(
        :math:`\epsilon = 10^{-2}` (:math:`h = 4`, a 9 x 9 kernel, for
        :math:`\sigma = 1.4`), scaled to unit L2 norm; :math:`h_y = h_x^T`.
        The filtering is a true convolution with replicated borders
-       (``imfilter(..., 'replicate', 'conv')``).
+       (``imfilter(..., 'replicate', 'conv')``), done here as two 1-D passes
+       since both the kernel and the border rule are separable.
     3. The magnitudes :math:`\sqrt{g_x^2 + g_y^2}` are compared on the
        evaluated pixels.
 
@@ -307,9 +326,8 @@ def gradient_error(
             f"sigma must be < {1.0 / (math.sqrt(2.0 * math.pi) * 1e-2):.4g}, got {sigma!r}"
         )
     pred, true, region = _prepare(alpha, alpha_true, trimap, mask)
-    hx = _gauss_gradient_kernel(sigma)
-    pred_amp = _gradient_magnitude(_mat2gray(pred), hx)
-    true_amp = _gradient_magnitude(_mat2gray(true), hx)
+    pred_amp = _gradient_magnitude(_mat2gray(pred), sigma)
+    true_amp = _gradient_magnitude(_mat2gray(true), sigma)
     return float(np.square(pred_amp - true_amp)[region].sum() / SCALE)
 
 

@@ -236,16 +236,19 @@ def test_gradient_kernel_size_and_values():
 
 def test_convolution_orientation_matches_matlab_conv():
     """Signed responses (not only magnitudes) equal imfilter(..., 'replicate', 'conv')."""
-    from scipy import ndimage
-
     rng = np.random.default_rng(4)
     image = rng.random((10, 12))
-    hx = metrics._gauss_gradient_kernel(1.4)
-    got = ndimage.convolve(image, hx, mode="nearest")
-    np.testing.assert_allclose(got, _convolve_replicate_loops(image, hx), atol=1e-13)
-    # a ramp increasing to the right has a positive x derivative
+    hx = _kernel_loops(1.4)
+    gx, gy = metrics._gauss_gradient(image, 1.4)
+    np.testing.assert_allclose(gx, _convolve_replicate_loops(image, hx), atol=1e-13)
+    np.testing.assert_allclose(gy, _convolve_replicate_loops(image, hx.T.copy()), atol=1e-13)
+    # a ramp increasing to the right (down) has a positive x (y) derivative
     ramp = np.tile(np.arange(12.0), (10, 1))
-    assert np.all(ndimage.convolve(ramp, hx, mode="nearest")[:, 4:8] > 0)
+    gx, gy = metrics._gauss_gradient(ramp, 1.4)
+    assert np.all(gx[:, 4:8] > 0)
+    np.testing.assert_allclose(gy, 0.0, atol=1e-12)
+    gx, gy = metrics._gauss_gradient(ramp.T.copy(), 1.4)
+    assert np.all(gy[4:8, :] > 0)
 
 
 def test_gradient_error_step_edge_matches_loop_reference():
