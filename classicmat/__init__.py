@@ -30,6 +30,12 @@ _LAZY = {
     "TrimapMasks": "classicmat.trimap",
     "read_image": "classicmat.io",
     "write_image": "classicmat.io",
+    "sad": "classicmat.metrics",
+    "mse": "classicmat.metrics",
+    "gradient_error": "classicmat.metrics",
+    "connectivity_error": "classicmat.metrics",
+    "trimap_from_alpha": "classicmat.trimap",
+    "trimap_from_mask": "classicmat.trimap",
 }
 
 __all__ = [
@@ -42,12 +48,18 @@ __all__ = [
     "__version__",
     "cf_laplacian",
     "cf_system",
+    "connectivity_error",
     "estimate_alpha",
     "estimate_alpha_cf",
+    "gradient_error",
     "matting_laplacian",
+    "mse",
     "read_image",
+    "sad",
     "solve",
     "split_trimap",
+    "trimap_from_alpha",
+    "trimap_from_mask",
     "write_image",
 ]
 
@@ -70,5 +82,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from .alpha.cf import estimate_alpha_cf
     from .io import read_image, write_image
     from .laplacian import cf_laplacian, cf_system, matting_laplacian
+    from .metrics import connectivity_error, gradient_error, mse, sad
     from .solvers import SOLVERS, SolveResult, solve
-    from .trimap import TrimapMasks, split_trimap
+    from .trimap import TrimapMasks, split_trimap, trimap_from_alpha, trimap_from_mask
