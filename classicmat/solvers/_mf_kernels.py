@@ -1,0 +1,492 @@
+"""Numba kernels of the multifrontal Cholesky solver (:mod:`._multifrontal`).
+
+Every kernel takes contiguous arrays and scalars only. Matrices of the factor
+and of the update stack are stored column-major (Fortran order) in flat
+buffers, so that the dense steps can run in place through LAPACK/BLAS.
+Compiled lazily on first call and cached on disk (see :mod:`classicmat._jit`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._jit import njit
+
+
+@njit
+def coupling_reach(indptr, indices, y, x):
+    """Largest ``|dy|`` and ``|dx|`` between coupled unknowns (nonzeros of ``A``)."""
+    ry = 0
+    rx = 0
+    for i in range(len(indptr) - 1):
+        for p in range(indptr[i], indptr[i + 1]):
+            j = indices[p]
+            dy = abs(y[i] - y[j])
+            dx = abs(x[i] - x[j])
+            if dy > ry:
+                ry = dy
+            if dx > rx:
+                rx = dx
+    return ry, rx
+
+
+@njit
+def _best_cut(v, seg, lo, hi, t, counts, min_side):
+    """Best band ``[c, c + t)`` of coordinate ``v`` to cut ``seg[lo:hi]``.
+
+    Returns ``(c, band, left, vmin)`` with ``c`` relative to ``vmin`` (``c = -1``
+    when no cut leaves both sides non-empty). A band without pixels (two unconnected parts) wins, the most
+    balanced one; otherwise the thinnest band among the cuts that leave at
+    least ``min_side`` pixels on each side, closest to the median on ties.
+    """
+    cnt = hi - lo
+    vmin = v[seg[lo]]
+    vmax = vmin
+    for q in range(lo, hi):
+        w = v[seg[q]]
+        if w < vmin:
+            vmin = w
+        if w > vmax:
+            vmax = w
+    ext = vmax - vmin + 1
+    if ext < t + 2:
+        return -1, 0, 0, vmin
+    counts[: ext + 1] = 0
+    for q in range(lo, hi):
+        counts[v[seg[q]] - vmin + 1] += 1
+    for c in range(1, ext + 1):
+        counts[c] += counts[c - 1]  # counts[c] = pixels with v - vmin < c
+    best_c = -1
+    best_band = cnt + 1
+    best_imb = cnt + 1
+    zero_c = -1
+    zero_imb = cnt + 1
+    for c in range(1, ext - t):
+        left = counts[c]
+        band = counts[c + t] - left
+        right = cnt - left - band
+        if left == 0 or right == 0:
+            continue
+        imb = abs(left - right)
+        if band == 0:
+            if imb < zero_imb:
+                zero_imb = imb
+                zero_c = c
+            continue
+        if left < min_side or right < min_side:
+            continue
+        if band < best_band or (band == best_band and imb < best_imb):
+            best_band = band
+            best_imb = imb
+            best_c = c
+    if zero_c >= 0:
+        return zero_c, 0, counts[zero_c], vmin
+    if best_c < 0:  # no balanced cut: the one closest to the median
+        for c in range(1, ext - t):
+            left = counts[c]
+            band = counts[c + t] - left
+            right = cnt - left - band
+            if left == 0 or right == 0:
+                continue
+            imb = abs(left - right)
+            if imb < best_imb:
+                best_imb = imb
+                best_band = band
+                best_c = c
+    if best_c < 0:
+        return -1, 0, 0, vmin
+    return best_c, best_band, counts[best_c], vmin
+
+
+@njit
+def nested_dissection(y, x, ty, tx, leaf_size, balance):
+    """Geometric nested dissection of the pixels ``(y, x)``.
+
+    A box of pixels is cut along its longer side by a band ``ty`` rows (or
+    ``tx`` columns) thick, the coupling reach of the matrix, so that no
+    nonzero joins the two sides; the sides are dissected recursively and the
+    band becomes their separator, numbered after them (postorder). Parts of at
+    most ``leaf_size`` pixels, or that cannot be cut, are leaves.
+
+    Returns ``(perm, node_ptr)``: ``perm[new] = old`` and the pixels of node
+    ``j`` are ``perm[node_ptr[j]:node_ptr[j + 1]]``.
+    """
+    n = len(y)
+    seg = np.arange(n)
+    tmp = np.empty(n, np.int64)
+    perm = np.empty(n, np.int64)
+    node_ptr = np.zeros(n + 1, np.int64)
+    nnodes = 0
+    out = 0
+    ext = 1
+    for q in range(n):
+        ext = max(ext, y[q] + 1, x[q] + 1)
+    counts = np.zeros(ext + 2, np.int64)
+    # stack of (lo, hi, emit): emit=1 -> seg[lo:hi] is a separator to number
+    stack = np.empty((2 * n + 16, 3), np.int64)
+    sp = 0
+    if n > 0:
+        stack[0, 0] = 0
+        stack[0, 1] = n
+        stack[0, 2] = 0
+        sp = 1
+    while sp > 0:
+        sp -= 1
+        lo = stack[sp, 0]
+        hi = stack[sp, 1]
+        emit = stack[sp, 2]
+        cnt = hi - lo
+        cut = -1
+        v = y
+        t = ty
+        if emit == 0 and cnt > leaf_size:
+            min_side = int(balance * cnt)
+            cy, by, ly, ymin = _best_cut(y, seg, lo, hi, ty, counts, min_side)
+            cx, bx, lx, xmin = _best_cut(x, seg, lo, hi, tx, counts, min_side)
+            # extent decides the axis unless one axis splits for free
+            ey = 0
+            ex = 0
+            if cy >= 0:
+                ey = 1
+            if cx >= 0:
+                ex = 1
+            if ey == 1 and ex == 1:
+                if by == 0 and bx > 0:
+                    ex = 0
+                elif bx == 0 and by > 0:
+                    ey = 0
+                else:
+                    # longer side of the bounding box
+                    hy = 0
+                    hx = 0
+                    for q in range(lo, hi):
+                        hy = max(hy, y[seg[q]] - ymin)
+                        hx = max(hx, x[seg[q]] - xmin)
+                    if hy >= hx:
+                        ex = 0
+                    else:
+                        ey = 0
+            if ey == 1:
+                v = y
+                cut = ymin + cy
+                t = ty
+            elif ex == 1:
+                v = x
+                cut = xmin + cx
+                t = tx
+        if cut < 0:  # leaf or separator: number its pixels now
+            for q in range(lo, hi):
+                perm[out] = seg[q]
+                out += 1
+            nnodes += 1
+            node_ptr[nnodes] = out
+            continue
+        # three-way partition of seg[lo:hi]: left | right | band
+        nl = 0
+        nr = 0
+        for q in range(lo, hi):
+            w = v[seg[q]]
+            if w < cut:
+                nl += 1
+            elif w >= cut + t:
+                nr += 1
+        il = lo
+        ir = lo + nl
+        ib = lo + nl + nr
+        for q in range(lo, hi):
+            s = seg[q]
+            w = v[s]
+            if w < cut:
+                tmp[il] = s
+                il += 1
+            elif w >= cut + t:
+                tmp[ir] = s
+                ir += 1
+            else:
+                tmp[ib] = s
+                ib += 1
+        seg[lo:hi] = tmp[lo:hi]
+        if nl + nr < cnt:
+            stack[sp, 0] = lo + nl + nr
+            stack[sp, 1] = hi
+            stack[sp, 2] = 1
+            sp += 1
+        stack[sp, 0] = lo + nl
+        stack[sp, 1] = lo + nl + nr
+        stack[sp, 2] = 0
+        sp += 1
+        stack[sp, 0] = lo
+        stack[sp, 1] = lo + nl
+        stack[sp, 2] = 0
+        sp += 1
+    return perm, node_ptr[: nnodes + 1].copy()
+
+
+@njit
+def symbolic(node_ptr, indptr, indices, perm, iperm):
+    """Row structure of every front and the assembly tree.
+
+    ``struct[sptr[j]:sptr[j + 1]]`` (sorted, new numbering) are the rows of
+    node ``j``'s front below its own pixels: the pixels of later nodes coupled
+    to ``j``'s subtree. The parent of ``j`` is the node owning the first of
+    them (-1 for a root).
+    """
+    N = len(node_ptr) - 1
+    n = len(perm)
+    owner = np.empty(n, np.int64)
+    for j in range(N):
+        owner[node_ptr[j] : node_ptr[j + 1]] = j
+    mark = np.full(n, -1, np.int64)
+    parent = np.full(N, -1, np.int64)
+    head = np.full(N, -1, np.int64)  # children as linked lists
+    nxt = np.full(N, -1, np.int64)
+    sptr = np.zeros(N + 1, np.int64)
+    cap = 4 * n + 16
+    struct = np.empty(cap, np.int64)
+    buf = np.empty(n, np.int64)
+    for j in range(N):
+        start = node_ptr[j]
+        end = node_ptr[j + 1]
+        cnt = 0
+        for g in range(start, end):
+            o = perm[g]
+            for p in range(indptr[o], indptr[o + 1]):
+                h = iperm[indices[p]]
+                if h >= end and mark[h] != j:
+                    mark[h] = j
+                    buf[cnt] = h
+                    cnt += 1
+        c = head[j]
+        while c >= 0:
+            for p in range(sptr[c], sptr[c + 1]):
+                h = struct[p]
+                if h >= end and mark[h] != j:
+                    mark[h] = j
+                    buf[cnt] = h
+                    cnt += 1
+            c = nxt[c]
+        rows = np.sort(buf[:cnt])
+        if sptr[j] + cnt > cap:
+            cap = max(2 * cap, sptr[j] + cnt)
+            grown = np.empty(cap, np.int64)
+            grown[: sptr[j]] = struct[: sptr[j]]
+            struct = grown
+        struct[sptr[j] : sptr[j] + cnt] = rows
+        sptr[j + 1] = sptr[j] + cnt
+        if cnt > 0:
+            p = owner[rows[0]]
+            parent[j] = p
+            nxt[j] = head[p]
+            head[p] = j
+    return parent, sptr, struct[: sptr[N]].copy()
+
+
+@njit
+def tree_postorder(parent):
+    """A postorder of the forest ``parent`` that keeps the given order of siblings."""
+    N = len(parent)
+    head = np.full(N, -1, np.int64)
+    nxt = np.full(N, -1, np.int64)
+    for j in range(N - 1, -1, -1):  # children lists in increasing order
+        p = parent[j]
+        if p >= 0:
+            nxt[j] = head[p]
+            head[p] = j
+    order = np.empty(N, np.int64)
+    k = 0
+    stack = np.empty(N, np.int64)
+    it = np.empty(N, np.int64)
+    for r in range(N):
+        if parent[r] >= 0:
+            continue
+        sp = 0
+        stack[0] = r
+        it[0] = head[r]
+        while sp >= 0:
+            c = it[sp]
+            if c >= 0:
+                it[sp] = nxt[c]
+                sp += 1
+                stack[sp] = c
+                it[sp] = head[c]
+            else:
+                order[k] = stack[sp]
+                k += 1
+                sp -= 1
+    return order
+
+
+@njit
+def plan(node_ptr, sptr, parent):
+    """Offsets of the factor blocks and of the update matrices on the stack.
+
+    Node ``j`` stores ``L11`` (k x k) then ``L21`` (m x k) at ``loff[j]``; its
+    front's lower-right block (m x m, the update matrix once factorised) is
+    assembled at ``foff[j]`` on top of the stack, above its children's update
+    matrices, and moved down to ``uoff[j]`` (where the first child's began).
+    Returns ``(loff, foff, uoff, child_ptr, child_idx, stack_peak)``.
+    """
+    N = len(parent)
+    loff = np.zeros(N + 1, np.int64)
+    foff = np.zeros(N, np.int64)
+    uoff = np.zeros(N, np.int64)
+    nchild = np.zeros(N + 1, np.int64)
+    for j in range(N):
+        k = node_ptr[j + 1] - node_ptr[j]
+        m = sptr[j + 1] - sptr[j]
+        loff[j + 1] = loff[j] + k * k + m * k
+        if parent[j] >= 0:
+            nchild[parent[j] + 1] += 1
+    child_ptr = np.cumsum(nchild)
+    child_idx = np.empty(child_ptr[N], np.int64)
+    fill = child_ptr[:N].copy()
+    for j in range(N):
+        p = parent[j]
+        if p >= 0:
+            child_idx[fill[p]] = j
+            fill[p] += 1
+    top = 0
+    peak = 0
+    for j in range(N):
+        m = sptr[j + 1] - sptr[j]
+        base = top
+        if child_ptr[j + 1] > child_ptr[j]:
+            base = uoff[child_idx[child_ptr[j]]]
+        foff[j] = top
+        peak = max(peak, top + m * m)
+        uoff[j] = base
+        top = base + m * m
+    return loff, foff, uoff, child_ptr, child_idx, peak
+
+
+@njit
+def assemble(
+    j, node_ptr, sptr, struct, child_ptr, child_idx, uoff,
+    indptr, indices, data, perm, iperm, pos, lbuf, lo, stack, foff,
+):  # fmt: skip
+    """Assemble the front of node ``j``: entries of ``A`` plus children's updates.
+
+    Writes the lower triangle of the front: ``F11`` and ``F21`` into ``lbuf``
+    at ``lo`` (the factor buffer, or a float64 work buffer), ``F22`` onto the
+    stack at ``foff[j]``.
+    """
+    start = node_ptr[j]
+    k = node_ptr[j + 1] - start
+    s0 = sptr[j]
+    m = sptr[j + 1] - s0
+    l21 = lo + k * k
+    fo = foff[j]
+    for i in range(k):
+        pos[start + i] = i
+    for i in range(m):
+        pos[struct[s0 + i]] = k + i
+    lbuf[lo : lo + k * k + m * k] = 0.0
+    for c in range(m):  # lower triangle of F22 only
+        stack[fo + c * m + c : fo + (c + 1) * m] = 0.0
+    for i in range(k):
+        g = start + i
+        o = perm[g]
+        for p in range(indptr[o], indptr[o + 1]):
+            h = iperm[indices[p]]
+            if h >= g:
+                r = pos[h]
+                if r < k:
+                    lbuf[lo + i * k + r] += data[p]
+                else:
+                    lbuf[l21 + i * m + (r - k)] += data[p]
+    for q in range(child_ptr[j], child_ptr[j + 1]):
+        c = child_idx[q]
+        cs = sptr[c]
+        mc = sptr[c + 1] - cs
+        uo = uoff[c]
+        for b in range(mc):
+            lb = pos[struct[cs + b]]
+            col = uo + b * mc
+            if lb < k:
+                for a in range(b, mc):
+                    la = pos[struct[cs + a]]
+                    if la < k:
+                        lbuf[lo + lb * k + la] += stack[col + a]
+                    else:
+                        lbuf[l21 + lb * m + (la - k)] += stack[col + a]
+            else:
+                dst = fo + (lb - k) * m - k
+                for a in range(b, mc):
+                    stack[dst + pos[struct[cs + a]]] += stack[col + a]
+
+
+@njit
+def renumber(node_ptr, sptr, struct, order):
+    """Renumber the nodes (and their pixels) in the node order ``order``.
+
+    Returns ``(node_ptr, sptr, struct, newpos)``: the new node ranges and
+    structures (mapped and sorted per node) and ``newpos[old] = new`` for the
+    positions of the pixels.
+    """
+    N = len(order)
+    n = node_ptr[N]
+    new_ptr = np.zeros(N + 1, np.int64)
+    new_sptr = np.zeros(N + 1, np.int64)
+    newpos = np.empty(n, np.int64)
+    for q in range(N):
+        j = order[q]
+        k = node_ptr[j + 1] - node_ptr[j]
+        new_ptr[q + 1] = new_ptr[q] + k
+        new_sptr[q + 1] = new_sptr[q] + sptr[j + 1] - sptr[j]
+        for i in range(k):
+            newpos[node_ptr[j] + i] = new_ptr[q] + i
+    new_struct = np.empty(len(struct), np.int64)
+    for q in range(N):
+        j = order[q]
+        s0 = new_sptr[q]
+        for p in range(sptr[j], sptr[j + 1]):
+            new_struct[s0 + p - sptr[j]] = newpos[struct[p]]
+        new_struct[s0 : new_sptr[q + 1]] = np.sort(new_struct[s0 : new_sptr[q + 1]])
+    return new_ptr, new_sptr, new_struct, newpos
+
+
+@njit
+def supernodal_solve(node_ptr, sptr, struct, lbuf, loff, y):
+    """Overwrite ``y`` (new numbering) with ``(L L^T)^{-1} y``."""
+    N = len(node_ptr) - 1
+    mmax = 0
+    for j in range(N):
+        mmax = max(mmax, sptr[j + 1] - sptr[j])
+    t = np.empty(mmax, np.float64)
+    for j in range(N):  # forward: L z = y
+        start = node_ptr[j]
+        k = node_ptr[j + 1] - start
+        s0 = sptr[j]
+        m = sptr[j + 1] - s0
+        lo = loff[j]
+        l21 = lo + k * k
+        t[:m] = 0.0
+        for c in range(k):
+            col = lo + c * k
+            v = y[start + c] / lbuf[col + c]
+            y[start + c] = v
+            for r in range(c + 1, k):
+                y[start + r] -= lbuf[col + r] * v
+            col = l21 + c * m
+            for r in range(m):
+                t[r] += lbuf[col + r] * v
+        for r in range(m):
+            y[struct[s0 + r]] -= t[r]
+    for j in range(N - 1, -1, -1):  # backward: L^T x = z
+        start = node_ptr[j]
+        k = node_ptr[j + 1] - start
+        s0 = sptr[j]
+        m = sptr[j + 1] - s0
+        lo = loff[j]
+        l21 = lo + k * k
+        for r in range(m):
+            t[r] = y[struct[s0 + r]]
+        for c in range(k - 1, -1, -1):
+            s = y[start + c]
+            col = l21 + c * m
+            for r in range(m):
+                s -= lbuf[col + r] * t[r]
+            col = lo + c * k
+            for r in range(c + 1, k):
+                s -= lbuf[col + r] * y[start + r]
+            y[start + c] = s / lbuf[col + c]
