@@ -10,6 +10,10 @@ conditioned for the usual ``epsilon = 1e-7``.
 - :data:`SOLVERS` -- the registry of solver names (``"auto"``, ``"cg"``,
   ``"cg-jacobi"``, ``"cg-ichol"``, ``"cg-amg"``, ``"multigrid"``,
   ``"direct"``) with one-line summaries.
+- :func:`multifrontal_cholesky` -- exact sparse Cholesky of a system on
+  pixels (geometric nested dissection, multifrontal), reusable through
+  :meth:`MultifrontalCholesky.solve`; ``solver="direct"`` uses it when
+  ``solve(..., coords=...)`` gives the pixel of each unknown.
 - :func:`jacobi`, :func:`ichol`, :func:`amg` -- preconditioner builders
   returning :class:`scipy.sparse.linalg.LinearOperator` objects.
 
@@ -58,6 +62,7 @@ References
 
 from __future__ import annotations
 
+from ._multifrontal import MultifrontalCholesky, multifrontal_cholesky
 from ._solve import AUTO_DIRECT_MAX_SIZE, DIRECT_MAX_SIZE, SOLVERS, SolveResult, solve
 from .preconditioners import (
     AMGPreconditioner,
@@ -73,9 +78,11 @@ __all__ = [
     "SOLVERS",
     "AMGPreconditioner",
     "IncompleteCholesky",
+    "MultifrontalCholesky",
     "SolveResult",
     "amg",
     "ichol",
     "jacobi",
+    "multifrontal_cholesky",
     "solve",
 ]

@@ -35,9 +35,10 @@ def _best_cut(v, seg, lo, hi, t, counts, min_side):
     """Best band ``[c, c + t)`` of coordinate ``v`` to cut ``seg[lo:hi]``.
 
     Returns ``(c, band, left, vmin)`` with ``c`` relative to ``vmin`` (``c = -1``
-    when no cut leaves both sides non-empty). A band without pixels (two unconnected parts) wins, the most
-    balanced one; otherwise the thinnest band among the cuts that leave at
-    least ``min_side`` pixels on each side, closest to the median on ties.
+    when no cut leaves both sides non-empty). A band without pixels (two
+    unconnected parts) wins, the most balanced one; otherwise the thinnest
+    band among the cuts that leave at least ``min_side`` pixels on each side,
+    closest to the median on ties.
     """
     cnt = hi - lo
     vmin = v[seg[lo]]

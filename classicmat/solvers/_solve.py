@@ -36,7 +36,8 @@ class SolveResult:
     converged : bool
         ``norm(b - A @ x) <= max(rtol * norm(b), atol)`` holds.
     iterations : int
-        CG iterations or multigrid cycles; 0 for the direct solver.
+        CG iterations or multigrid cycles; 0 for the direct solver (with a
+        float32 multifrontal factor, the CG steps it preconditioned).
     residual : float
         Final relative residual ``norm(b - A @ x) / norm(b)`` (the absolute
         residual norm when ``b == 0``).
@@ -95,8 +96,9 @@ SOLVERS.register(
 SOLVERS.register(
     "direct",
     "classicmat.solvers._solve:_solve_direct",
-    f"sparse LU with a fill-reducing ordering (SuperLU); up to {DIRECT_MAX_SIZE} unknowns",
-    "Li 2005 (SuperLU)",
+    "exact: multifrontal Cholesky on a nested dissection of the pixels (with coords), "
+    f"else sparse LU (SuperLU, up to {DIRECT_MAX_SIZE} unknowns)",
+    "George 1973; Duff & Reid 1983; Li 2005 (SuperLU)",
 )
 
 # Default maxiter per solver (iterations or cycles); None -> 10 * n like SciPy.
@@ -157,7 +159,23 @@ _solve_cg_amg = _krylov(_build_amg)
 _solve_multigrid = _krylov(_build_amg, stationary_loop=True)
 
 
+def _solve_multifrontal(A, b, coords, callback, options):
+    from ._multifrontal import multifrontal_cholesky
+
+    t0 = time.perf_counter()
+    factor = multifrontal_cholesky(A, coords, **options)
+    t1 = time.perf_counter()
+    x = factor.solve(b)
+    rnorm = float(np.linalg.norm(b - A @ x))
+    if callback is not None:
+        callback(x)
+    return x, factor.iterations, rnorm, t1 - t0, time.perf_counter() - t1
+
+
 def _solve_direct(A, b, x, target, maxiter, callback, options):
+    coords = options.pop("coords", None)
+    if coords is not None:
+        return _solve_multifrontal(A, b, coords, callback, options)
     from scipy.sparse.linalg import splu
 
     n = A.shape[0]
@@ -187,14 +205,18 @@ def _solve_auto(A, b, x, target, maxiter, callback, options):  # pragma: no cove
     raise AssertionError("'auto' is resolved in solve()")
 
 
-def _resolve_auto(n: int) -> str:
+def _resolve_auto(n: int, has_coords: bool = False) -> str:
     """The rule of ``solver="auto"`` (figures in the module docstring)."""
-    if n <= AUTO_DIRECT_MAX_SIZE:
+    if has_coords or n <= AUTO_DIRECT_MAX_SIZE:
         return "direct"
     return "cg-ichol"
 
 
-def _check_solver_options(name: str, options: dict) -> None:
+_MULTIFRONTAL_OPTIONS = ("balance", "factor_dtype", "leaf_size")
+_SUPERLU_OPTIONS = ("panel_size", "permc_spec", "relax")
+
+
+def _check_solver_options(name: str, options: dict, has_coords: bool = False) -> None:
     if not options:
         return
     if name in ("cg", "cg-jacobi"):
@@ -206,12 +228,13 @@ def _check_solver_options(name: str, options: dict) -> None:
     elif name in ("cg-amg", "multigrid"):
         pass  # pyamg validates its own settings
     elif name == "direct":
-        valid = {"permc_spec", "panel_size", "relax"}
-        unknown = sorted(set(options) - valid)
+        valid = _MULTIFRONTAL_OPTIONS if has_coords else _SUPERLU_OPTIONS
+        unknown = sorted(set(options) - set(valid))
         if unknown:
+            which = "with coords (multifrontal)" if has_coords else "without coords (SuperLU)"
             raise TypeError(
-                f"unknown options {', '.join(map(repr, unknown))} for solver 'direct'; "
-                f"valid options are: {', '.join(sorted(valid))}"
+                f"unknown options {', '.join(map(repr, unknown))} for solver 'direct' "
+                f"{which}; valid options are: {', '.join(valid)}"
             )
 
 
@@ -226,6 +249,7 @@ def solve(
     x0: Any = None,
     callback: Callable[[np.ndarray], object] | None = None,
     options: Mapping[str, Any] | None = None,
+    coords: Any = None,
 ) -> SolveResult:
     """Solve the symmetric positive definite system ``A x = b``.
 
@@ -239,14 +263,17 @@ def solve(
     solver : str, optional
         One of ``SOLVERS.names()``:
 
-        - ``'auto'``: ``'direct'`` up to 200,000 unknowns, else ``'cg-ichol'``
-          (see the module docstring for the figures).
+        - ``'auto'``: ``'direct'`` when ``coords`` is given (any size) or up
+          to 200,000 unknowns, else ``'cg-ichol'`` (see the module docstring
+          for the figures).
         - ``'cg'``: conjugate gradients, no preconditioner.
         - ``'cg-jacobi'``: CG with ``diag(A)^{-1}``.
         - ``'cg-ichol'``: CG with thresholded incomplete Cholesky.
         - ``'cg-amg'``: CG with one pyamg V-cycle.
         - ``'multigrid'``: pyamg cycles as a stationary solver.
-        - ``'direct'``: sparse LU (at most ``DIRECT_MAX_SIZE`` unknowns).
+        - ``'direct'``: exact. With ``coords``, multifrontal Cholesky on a
+          geometric nested dissection of the pixels (any size); without,
+          sparse LU (SuperLU, at most ``DIRECT_MAX_SIZE`` unknowns).
     rtol, atol : float, optional
         Stop when ``norm(b - A @ x) <= max(rtol * norm(b), atol)`` (SciPy's
         rule, checked on the true residual). Ignored by ``'direct'`` except to
@@ -263,7 +290,15 @@ def solve(
     options : mapping, optional
         Keyword arguments of the preconditioner builder: :func:`ichol` for
         ``'cg-ichol'``, :func:`amg` for ``'cg-amg'`` and ``'multigrid'``
-        (e.g. ``near_nullspace``), ``permc_spec`` for ``'direct'``.
+        (e.g. ``near_nullspace``); for ``'direct'``, ``leaf_size``,
+        ``factor_dtype`` and ``balance`` of :func:`multifrontal_cholesky`
+        with ``coords``, ``permc_spec``, ``panel_size`` and ``relax`` of
+        SuperLU without.
+    coords : (n, 2) array_like of int, optional
+        The (row, column) pixel of each unknown, e.g.
+        ``np.column_stack(np.divmod(unknown, W))``. Used by ``'direct'`` for
+        a geometric nested-dissection ordering (and makes ``'auto'`` pick
+        ``'direct'`` at any size); ignored by the iterative solvers.
 
     Returns
     -------
@@ -317,10 +352,17 @@ def solve(
     n = A.shape[0]
     b = as_rhs(b, n)
     x = np.zeros(n) if x0 is None else as_rhs(x0, n, name="x0").copy()
+    if coords is not None:
+        from ._multifrontal import check_coords
+
+        coords = check_coords(coords, n)
     check_finite_matrix(A)
 
-    name = _resolve_auto(n) if entry.name == "auto" else entry.name
-    _check_solver_options(name, options)
+    has_coords = coords is not None
+    name = _resolve_auto(n, has_coords) if entry.name == "auto" else entry.name
+    _check_solver_options(name, options, has_coords)
+    if name == "direct" and has_coords:
+        options["coords"] = coords
     if maxiter is None:
         default = DEFAULT_MAXITER.get(name)
         maxiter = 10 * n if default is None else default
