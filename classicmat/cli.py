@@ -4,9 +4,12 @@
 
     classicmat IMAGE TRIMAP [-o OUT] [--method NAME] [--epsilon E] [--radius R] ...
     classicmat methods
+    classicmat evaluate --dataset DIR --layout NAME --out DIR [--methods cf,...] ...
+    classicmat batch IMAGES_DIR TRIMAPS_DIR -o OUT_DIR [--method NAME] [--jobs N] ...
     classicmat --version
 
-A first argument that is a subcommand name (``methods``) runs that subcommand;
+A first argument that is a subcommand name (``methods``, ``evaluate``,
+``batch``) runs that subcommand;
 anything else is the IMAGE TRIMAP form. Heavy modules (numpy, scipy, numba)
 are imported inside functions, only when needed: ``--version`` imports none
 of them, ``--help`` and ``methods`` only numpy (through the method registry).
@@ -150,6 +153,11 @@ _METHOD_OPTIONS = (
 _EPILOG = f"""\
 subcommands:
   methods               list the alpha matting methods with their papers
+  evaluate              errors (SAD, MSE, Grad, Conn) of methods on a dataset:
+                        results.csv, results.json, summary.md (see
+                        'classicmat evaluate --help')
+  batch                 alpha mattes of a folder of images and trimaps (see
+                        'classicmat batch --help')
   (a first argument that names a subcommand runs it: write ./methods for an
   image file called "methods")
 
@@ -180,6 +188,8 @@ def _run_parser() -> _Parser:
     parser = _Parser(
         prog=PROG,
         usage="%(prog)s [options] IMAGE TRIMAP\n       %(prog)s methods\n"
+        "       %(prog)s evaluate --dataset DIR --layout NAME --out DIR ...\n"
+        "       %(prog)s batch IMAGES_DIR TRIMAPS_DIR -o OUT_DIR ...\n"
         "       %(prog)s --version",
         description="Estimate the alpha matte of IMAGE given TRIMAP and write it as a "
         "grayscale PNG.",
@@ -337,8 +347,340 @@ def _run(argv: list[str]) -> int:
     return EXIT_OK
 
 
+# ------------------------------------------------------------ evaluate, batch
+
+
+def _progress_mode(args: argparse.Namespace) -> str:
+    if args.quiet:
+        return "off"
+    return "bar" if args.progress else "auto"
+
+
+def _add_progress_options(parser: _Parser) -> None:
+    parser.add_argument(
+        "--progress",
+        action="store_true",
+        help="draw a progress bar on stderr even when it is not a terminal (default: a bar "
+        "on a terminal, one plain line per image otherwise)",
+    )
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress and no summary; errors only"
+    )
+
+
+_EVALUATE_EPILOG = f"""\
+layouts (files matched by stem; extensions may differ):
+  alphamatting     input/, gt/, trimap1/, trimap2/ (alphamatting.com training
+                   set); trimap sets trimap1 and trimap2, each its own rows
+  composition-1k   merged/, alpha/ (or alpha_copy/), trimaps/: the
+                   Composition-1k test set as GCA-Matting / MatteFormer
+                   prepare it (same file names in the three folders)
+  simple           image/, trimap/, alpha/
+
+outputs in --out:
+  results.csv      one row per image x method x trimap set (sad, mse, grad,
+                   conn, runtime_s, ...); MSE plain, SAD/Grad/Conn in thousands
+  results.json     rows, means, every method option (defaults resolved),
+                   versions of classicmat, numpy, scipy, numba, Python, and
+                   the command line
+  summary.md       Markdown table of the means (MSE x 10^3) for a paper
+  records/         one JSON file per finished image: a rerun reuses those
+                   whose options and input files match (resume)
+  alpha/           with --save-alpha: alpha/<method>/<trimap set>/<stem>.png
+
+--jobs N runs N worker processes, each with cpu_count/N numba and BLAS
+threads; rows and errors do not depend on N.
+
+exit status: 0 success; 2 usage error (bad option, missing dataset folder or
+file); 1 some images failed (one line each on stderr); 130 interrupted
+(rerun the same command to continue).
+
+example:
+  {PROG} evaluate --dataset data/alphamatting --layout alphamatting \\
+      --methods cf --out results/ --jobs 2
+"""
+
+
+def _evaluate_parser() -> _Parser:
+    from .evaluate import LAYOUTS
+
+    parser = _Parser(
+        prog=f"{PROG} evaluate",
+        description="Run alpha matting methods on a dataset and report the errors papers "
+        "print (SAD, MSE, gradient, connectivity on the trimap's unknown region).",
+        epilog=_EVALUATE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--dataset", metavar="DIR", required=True, help="dataset folder")
+    parser.add_argument(
+        "--layout", required=True, choices=list(LAYOUTS), help="folder layout: %(choices)s"
+    )
+    parser.add_argument(
+        "--methods",
+        metavar="LIST",
+        default="cf",
+        help="comma-separated methods (default: %(default)s); see 'classicmat methods'",
+    )
+    parser.add_argument(
+        "--trimap",
+        metavar="NAME",
+        help="trimap set (alphamatting: trimap1 or trimap2; default: every set of the layout)",
+    )
+    parser.add_argument(
+        "--jobs", metavar="N", type=_positive_int, default=1, help="worker processes (default 1)"
+    )
+    parser.add_argument("--out", metavar="DIR", required=True, help="output folder (created)")
+    parser.add_argument(
+        "--save-alpha", action="store_true", help="write the 8-bit predictions under DIR/alpha/"
+    )
+    parser.add_argument(
+        "--preview",
+        metavar="PNG",
+        help="write a contact sheet (input, trimap, each method's alpha and |alpha - gt|); "
+        "implies --save-alpha",
+    )
+    parser.add_argument(
+        "--option",
+        metavar="METHOD.NAME=VALUE",
+        action="append",
+        default=[],
+        help="a method option, for instance cf.epsilon=1e-6 (repeatable)",
+    )
+    _add_progress_options(parser)
+    return parser
+
+
+def _option_value(text: str) -> Any:
+    """``1`` -> int, ``1e-6`` -> float, ``none``/``true``/``false``, else the string."""
+    lowered = text.lower()
+    if lowered in ("none", "null"):
+        return None
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    for convert in (int, float):
+        try:
+            return convert(text)
+        except ValueError:
+            pass
+    return text
+
+
+def _parse_method_list(text: str) -> list[str]:
+    methods = [name.strip() for name in text.split(",") if name.strip()]
+    valid = _method_registry().names()
+    if not methods:
+        raise UsageError("argument --methods: expected at least one method name")
+    for name in methods:
+        if name not in valid:
+            raise UsageError(
+                f"argument --methods: unknown method {name!r} "
+                f"(choose from {', '.join(repr(v) for v in valid)})"
+            )
+    return methods
+
+
+def _parse_method_option_args(items: list[str], methods: list[str]) -> dict[str, dict]:
+    from ._registry import keyword_options
+
+    options: dict[str, dict] = {}
+    for item in items:
+        target, eq, value = item.partition("=")
+        method, dot, name = target.partition(".")
+        if not (eq and dot and method and name):
+            raise UsageError(f"argument --option: expected METHOD.NAME=VALUE, got {item!r}")
+        if method not in methods:
+            raise UsageError(f"argument --option: method {method!r} is not in --methods")
+        valid = keyword_options(_method_registry().get(method))
+        if name not in valid:
+            raise UsageError(
+                f"argument --option: method {method!r} has no option {name!r} "
+                f"(its options: {', '.join(valid) or 'none'})"
+            )
+        options.setdefault(method, {})[name] = _option_value(value)
+    return options
+
+
+def _run_evaluate(argv: list[str]) -> int:
+    import shlex
+
+    args = _evaluate_parser().parse_args(argv)
+    from .evaluate import LAYOUTS, DatasetError
+
+    methods = _parse_method_list(args.methods)
+    options = _parse_method_option_args(args.option, methods)
+    if args.trimap is not None and args.trimap not in LAYOUTS[args.layout].trimaps:
+        sets = ", ".join(repr(n) for n in LAYOUTS[args.layout].trimaps)
+        raise UsageError(
+            f"argument --trimap: layout {args.layout!r} has no trimap set {args.trimap!r} "
+            f"(choose from {sets})"
+        )
+    if not Path(args.dataset).is_dir():
+        raise UsageError(f"dataset folder not found: '{args.dataset}'")
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out '{out}' is a file, not a folder")
+    if args.preview is not None:
+        from .io import check_output_path
+
+        try:
+            check_output_path(args.preview)
+        except ValueError as exc:
+            raise UsageError(f"argument --preview: {exc}") from None
+
+    from ._warnings import ClassicmatWarning
+    from .evaluate import evaluate_dataset
+
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("default", ClassicmatWarning)
+        warnings.showwarning = _show_warning
+        try:
+            summary = evaluate_dataset(
+                args.dataset,
+                layout=args.layout,
+                methods=methods,
+                trimap=args.trimap,
+                jobs=args.jobs,
+                out_dir=out,
+                save_alpha=args.save_alpha,
+                method_options=options,
+                progress=_progress_mode(args),
+                preview=args.preview,
+                command=shlex.join([PROG, "evaluate", *argv]),
+            )
+        except DatasetError as exc:
+            raise UsageError(str(exc)) from None
+    elapsed = time.perf_counter() - start
+    if not args.quiet:
+        print(summary.to_markdown(), end="")
+        print(
+            f"\nwrote {out / 'results.csv'}, results.json, summary.md "
+            f"({summary.computed} computed, {summary.reused} reused, {elapsed:.1f} s)"
+        )
+    for method, trimap_set, stem, message in summary.failures:
+        _error(f"{stem} ({method}, {trimap_set}): {message}")
+    return EXIT_FAILURE if summary.failures else EXIT_OK
+
+
+_BATCH_EPILOG = f"""\
+matching:
+  each image <stem>.<ext> of IMAGES_DIR (png, jpg, jpeg, tif, tiff, bmp, webp)
+  takes the trimap <stem>.<ext> or <stem>_trimap.<ext> of TRIMAPS_DIR (both
+  present: an error for that image). The two folders may be the same.
+
+outputs in OUT_DIR (created if missing):
+  <stem>_alpha.png    8-bit gray alpha matte
+  <stem>_cutout.png   with --cutout: RGBA, straight (not premultiplied) alpha;
+                      colours from classicmat.compose.cutout (foreground
+                      colours re-estimated) when that module is installed,
+                      otherwise the image's own colours
+  An existing output is replaced; an input file never.
+
+A bad image (unreadable, sizes differ, no trimap) does not stop the others:
+each is reported at the end in one line on stderr.
+
+exit status: 0 every image written; 1 some images failed; 2 usage error
+(bad option, missing folder, no images); 130 interrupted.
+
+example:
+  {PROG} batch photos/ trimaps/ -o mattes/ --jobs 2 --cutout
+"""
+
+
+def _batch_parser() -> _Parser:
+    parser = _Parser(
+        prog=f"{PROG} batch",
+        description="Estimate the alpha matte of every image of IMAGES_DIR with its trimap "
+        "from TRIMAPS_DIR.",
+        epilog=_BATCH_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("images_dir", metavar="IMAGES_DIR", help="folder of images")
+    parser.add_argument("trimaps_dir", metavar="TRIMAPS_DIR", help="folder of trimaps")
+    parser.add_argument(
+        "-o", "--output-dir", metavar="OUT_DIR", required=True, help="output folder"
+    )
+    parser.add_argument(
+        "--method",
+        metavar="NAME",
+        default="cf",
+        choices=_LazyChoices(lambda: _method_registry().names()),
+        help="alpha matting method: %(choices)s (default: %(default)s)",
+    )
+    group = parser.add_argument_group("method options (passed only when given)")
+    for name, flag, type_, metavar, text in _METHOD_OPTIONS:
+        group.add_argument(flag, dest=name, type=type_, metavar=metavar, default=None, help=text)
+    parser.add_argument(
+        "--jobs", metavar="N", type=_positive_int, default=1, help="worker processes (default 1)"
+    )
+    parser.add_argument(
+        "--cutout", action="store_true", help="also write <stem>_cutout.png (RGBA, see below)"
+    )
+    parser.add_argument(
+        "--preview", metavar="PNG", help="write a contact sheet (input, trimap, alpha)"
+    )
+    _add_progress_options(parser)
+    return parser
+
+
+def _run_batch(argv: list[str]) -> int:
+    args = _batch_parser().parse_args(argv)
+    for label, folder in (("images", args.images_dir), ("trimaps", args.trimaps_dir)):
+        if not Path(folder).is_dir():
+            raise UsageError(f"{label} folder not found: '{folder}'")
+    out = Path(args.output_dir)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"output folder '{out}' is a file")
+    if args.preview is not None:
+        from .io import check_output_path
+
+        try:
+            check_output_path(args.preview)
+        except ValueError as exc:
+            raise UsageError(f"argument --preview: {exc}") from None
+    _, options = _method_options(args)
+
+    from ._warnings import ClassicmatWarning
+    from .batch import find_pairs, run_batch
+
+    try:
+        if not find_pairs(args.images_dir, args.trimaps_dir):
+            raise UsageError(f"no images in '{args.images_dir}'")
+    except ValueError as exc:  # two files with one stem
+        raise UsageError(str(exc)) from None
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("default", ClassicmatWarning)
+        warnings.showwarning = _show_warning
+        result = run_batch(
+            args.images_dir,
+            args.trimaps_dir,
+            out,
+            method=args.method,
+            method_options=options,
+            jobs=args.jobs,
+            cutout=args.cutout,
+            progress=_progress_mode(args),
+            preview=args.preview,
+        )
+    elapsed = time.perf_counter() - start
+    if not args.quiet:
+        failed = f", {len(result.failures)} failed" if result.failures else ""
+        print(
+            f"wrote {len(result.written)} of {result.total} alpha mattes to {out}"
+            f"{failed} ({args.method}, {elapsed:.1f} s)"
+        )
+    for name, message in result.failures:
+        _error(f"{name}: {message}")
+    return EXIT_FAILURE if result.failures else EXIT_OK
+
+
 #: Subcommands: a first argument with one of these names runs it.
-SUBCOMMANDS: dict[str, Callable[[list[str]], int]] = {"methods": _run_methods}
+SUBCOMMANDS: dict[str, Callable[[list[str]], int]] = {
+    "methods": _run_methods,
+    "evaluate": _run_evaluate,
+    "batch": _run_batch,
+}
 
 
 def _one_line(exc: BaseException) -> str:

@@ -743,9 +743,9 @@ def write_contact_sheet(
     >>> out = os.path.join(tempfile.mkdtemp(), "sheet.png")
     >>> write_contact_sheet(out, ["a", "b"], [("x", [np.zeros((4, 8)), np.ones((4, 8))])],
     ...                     height=16)
-    >>> from PIL import Image
-    >>> Image.open(out).size
-    (156, 46)
+    >>> from classicmat.io import read_image
+    >>> read_image(out).shape
+    (38, 156, 3)
     """
     from PIL import Image, ImageDraw
 
