@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 import numpy as np
@@ -169,3 +170,33 @@ def test_progress_lines_and_off():
     with pytest.raises(ValueError, match="mode must be one of"):
         Progress(1, mode="fancy")
     assert format_duration(-1) == "?"
+
+
+def test_help_lists_the_subcommands_and_imports_nothing_heavy(capsys):
+    import subprocess
+    import sys
+
+    assert cli.main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert "evaluate" in out and "batch" in out
+    for name in ("evaluate", "batch"):
+        assert cli.main([name, "--help"]) == 0
+        text = capsys.readouterr().out
+        assert f"usage: classicmat {name}" in text and "exit status" in text
+    script = (
+        "import sys\n"
+        "from classicmat.cli import main\n"
+        "assert main(['evaluate', '--help']) == 0\n"
+        "assert main(['batch', '--help']) == 0\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('scipy', 'numba', 'PIL')))\n"
+    )
+    repo = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(repo)},
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "[]"
