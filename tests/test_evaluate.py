@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -293,7 +294,7 @@ def test_cli_evaluate_usage_errors(tmp_path, capsys, args, message):
     assert cli.main(argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("classicmat: error: ")
-    assert __import__("re").search(message, err)
+    assert re.search(message, err)
 
 
 def test_cli_evaluate_failure_exit_1(tmp_path, capsys):
