@@ -19,7 +19,24 @@ conditioned for the usual ``epsilon = 1e-7``.
 
 The ``"auto"`` rule
 -------------------
-``"auto"`` picks ``"direct"`` (SuperLU, MMD ordering on ``A + A^T``,
+With ``coords`` (the pixel of each unknown), ``"auto"`` picks ``"direct"``
+at any size, which then runs :func:`multifrontal_cholesky` (geometric nested
+dissection, leaf_size 32; float32 factor + CG above 256 MiB). Measured warm
+(medians, ``benchmarks/bench_direct.py``; quiet-machine run):
+
+=========  ========  ================  ==============
+system     unknowns  multifrontal (s)  SuperLU (s)
+=========  ========  ================  ==============
+GT01_t1    38,573    0.057             0.16
+lemur      38,666    0.082             0.26
+GT01_t2    67,603    0.127             0.39
+GT13_t2    202,150   0.59  (0.50 GB)   3.9  (0.88 GB)
+lemur x4   618,656   2.6   (0.89 GB)   --  (~20 s, 5 GB)
+=========  ========  ================  ==============
+
+(peak RSS of the whole process in parentheses, system included).
+
+Without ``coords`` it picks ``"direct"`` (SuperLU, MMD ordering on ``A + A^T``,
 symmetric mode) up to ``AUTO_DIRECT_MAX_SIZE = 200_000`` unknowns and
 ``"cg-ichol"`` above. Measured on the alphamatting.com systems (2-core
 shared machine, warm, rtol=1e-7; ``benchmarks/bench_solvers.py``):
