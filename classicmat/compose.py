@@ -63,7 +63,9 @@ def _resize(image: np.ndarray, height: int, width: int) -> np.ndarray:
     return np.clip(np.stack(channels, axis=2), 0.0, 1.0)
 
 
-def fit_background(background: np.ndarray, height: int, width: int, fit: str = "cover") -> np.ndarray:
+def fit_background(
+    background: np.ndarray, height: int, width: int, fit: str = "cover"
+) -> np.ndarray:
     """Bring a (h, w, C) background image to (height, width, C).
 
     - ``"cover"``: scale (bicubic, keeping the aspect ratio) to the smallest

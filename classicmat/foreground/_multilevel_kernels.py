@@ -31,13 +31,9 @@ def red_black_sweeps(image, alpha, F, B, regularization, gradient_weight, n_iter
                     xl = max(x - 1, 0)
                     xr = min(x + 1, w - 1)
                     wu = (regularization + gradient_weight * abs(a0 - alpha[yu, x])) * (y > 0)
-                    wd = (regularization + gradient_weight * abs(a0 - alpha[yd, x])) * (
-                        y < h - 1
-                    )
+                    wd = (regularization + gradient_weight * abs(a0 - alpha[yd, x])) * (y < h - 1)
                     wl = (regularization + gradient_weight * abs(a0 - alpha[y, xl])) * (x > 0)
-                    wr = (regularization + gradient_weight * abs(a0 - alpha[y, xr])) * (
-                        x < w - 1
-                    )
+                    wr = (regularization + gradient_weight * abs(a0 - alpha[y, xr])) * (x < w - 1)
                     wsum = wu + wd + wl + wr
                     if wsum == 0.0:  # a 1 x 1 level: nothing to couple to
                         continue
@@ -48,10 +44,16 @@ def red_black_sweeps(image, alpha, F, B, regularization, gradient_weight, n_iter
                     for c in range(depth):
                         i = image[y, x, c]
                         b0 = a0 * i + (
-                            wu * F[yu, x, c] + wd * F[yd, x, c] + wl * F[y, xl, c] + wr * F[y, xr, c]
+                            wu * F[yu, x, c]
+                            + wd * F[yd, x, c]
+                            + wl * F[y, xl, c]
+                            + wr * F[y, xr, c]
                         )
                         b1 = a1 * i + (
-                            wu * B[yu, x, c] + wd * B[yd, x, c] + wl * B[y, xl, c] + wr * B[y, xr, c]
+                            wu * B[yu, x, c]
+                            + wd * B[yd, x, c]
+                            + wl * B[y, xl, c]
+                            + wr * B[y, xr, c]
                         )
                         f = inv_det * (a11 * b0 - a01 * b1)
                         b = inv_det * (a00 * b1 - a01 * b0)

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_number
+from .._validation import check_choice, check_number
 from ._inputs import pin_known, prepare
 
 
@@ -67,8 +67,9 @@ def estimate_foreground_closed_form(
     regularization: float = 1e-5,
     gradient_weight: float = 1.0,
     solver: str = "cg-jacobi",
-    rtol: float = 1e-5,
+    rtol: float = 1e-4,
     maxiter: int | None = None,
+    initial_guess: str = "multilevel",
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Estimate F and B as the exact minimiser of the smoothness-regularised energy.
 
@@ -84,8 +85,14 @@ def estimate_foreground_closed_form(
         Edge weights ``regularization + gradient_weight * |alpha_i - alpha_j|``
         of the smoothness term (the same energy as ``"multilevel"``).
     solver, rtol, maxiter
-        Passed to :func:`classicmat.solvers.solve` (one solve per channel,
-        started from ``F = B = I``).
+        Passed to :func:`classicmat.solvers.solve`, one solve per channel.
+        ``"cg-jacobi"`` with ``rtol=1e-4`` from the multilevel guess was the
+        fastest at full quality on the alphamatting composites (GT03: 6.3 s;
+        ``"cg-ichol"`` 8.5 s; from ``F = B = I`` with ``rtol=1e-5``: 22 s
+        jacobi, 11 s ichol; ``rtol=1e-3`` loses accuracy).
+    initial_guess : {"multilevel", "image"}
+        Start CG from the ``"multilevel"`` estimate (default) or from
+        ``F = B = I``.
 
     Returns
     -------
@@ -138,13 +145,31 @@ def estimate_foreground_closed_form(
     a = alpha.ravel()
     n = a.size
     height, width, depth = image.shape
+    check_choice(initial_guess, "initial_guess", ("multilevel", "image"))
+    if initial_guess == "multilevel":
+        from .multilevel import estimate_foreground_multilevel
+
+        guess_f, guess_b = estimate_foreground_multilevel(
+            image,
+            alpha,
+            return_background=True,
+            regularization=regularization,
+            gradient_weight=gradient_weight,
+        )
+    else:
+        guess_f = guess_b = image
     foreground = np.empty_like(image)
     background = np.empty_like(image)
     for c in range(depth):
         i_c = image[:, :, c].ravel()
         b = np.concatenate([a * i_c, (1 - a) * i_c])
         result = solve(
-            A, b, solver=solver, rtol=rtol, maxiter=maxiter, x0=np.concatenate([i_c, i_c])
+            A,
+            b,
+            solver=solver,
+            rtol=rtol,
+            maxiter=maxiter,
+            x0=np.concatenate([guess_f[:, :, c].ravel(), guess_b[:, :, c].ravel()]),
         )
         foreground[:, :, c] = result.x[:n].reshape(height, width)
         background[:, :, c] = result.x[n:].reshape(height, width)
