@@ -87,7 +87,7 @@ def quality_and_speed(images, repeat: int) -> str:
         image, alpha, truth = make_case(k)
         for name, f in funcs.items():
             reps = 1 if name == "closed-form" else repeat  # seconds per call
-            t, est = median_time(lambda f=f: f(image, alpha), reps)
+            t, est = median_time(lambda f=f, i=image, a=alpha: f(i, a), reps)
             s, m = errors(np.asarray(est, dtype=np.float64), alpha, truth)
             sad[name].append(s)
             mse[name].append(m)

@@ -19,7 +19,7 @@ def level_sizes(height: int, width: int) -> list[tuple[int, int]]:
     ``round(width ** (l / n))``, so each side roughly doubles per level.
 
     >>> level_sizes(3, 5)
-    [(1, 1), (2, 2), (2, 3), (3, 5)]
+    [(1, 1), (1, 2), (2, 3), (3, 5)]
     """
     n = math.ceil(math.log2(max(height, width, 2)))
     return [(round(height ** (k / n)), round(width ** (k / n))) for k in range(n + 1)]
