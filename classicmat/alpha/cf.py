@@ -43,8 +43,9 @@ def estimate_alpha_cf(
     radius : int, optional
         Window radius (>= 1); windows have (2 radius + 1)^2 pixels. Default 1.
     solver : str, optional
-        Linear solver, one of :data:`classicmat.SOLVERS` (``"auto"`` picks by
-        system size).
+        Linear solver, one of :data:`classicmat.SOLVERS`. ``"auto"`` (the
+        default) uses the exact multifrontal Cholesky solver ordered by a
+        nested dissection of the pixel grid, at every size.
     rtol, atol, maxiter : optional
         Stopping rule of iterative solvers, with SciPy's meaning:
         ``norm(b - A x) <= max(rtol * norm(b), atol)``.
@@ -89,6 +90,17 @@ def estimate_alpha_cf(
     alpha = system.alpha_known
     if system.unknown.size == 0:
         return alpha
-    result = solve(system.A, system.b, solver=solver, rtol=rtol, atol=atol, maxiter=maxiter)
+    # pixel coordinates of the unknowns: the direct solver orders them by a
+    # geometric nested dissection of the image plane
+    coords = np.column_stack(np.divmod(system.unknown, trimap.shape[1]))
+    result = solve(
+        system.A,
+        system.b,
+        solver=solver,
+        rtol=rtol,
+        atol=atol,
+        maxiter=maxiter,
+        coords=coords,
+    )
     alpha.flat[system.unknown] = np.clip(result.x, 0.0, 1.0)
     return alpha
