@@ -194,7 +194,48 @@ def bench_startup(repeat: int) -> dict:
     return result
 
 
-def markdown(rows, summary, large, startup, repeat) -> str:
+def bench_solvers_lemur() -> list[dict]:
+    """Every solver on the lemur system, as estimate_alpha_cf calls them."""
+    import classicmat
+    from classicmat.laplacian import cf_system
+    from classicmat.solvers import SOLVERS, solve
+
+    image = load_rgb(ROOT / "examples" / "data" / "lemur.png")
+    trimap = load_gray(ROOT / "examples" / "data" / "lemur_trimap.png")
+    system = cf_system(image, trimap)
+    coords = np.column_stack(np.divmod(system.unknown, trimap.shape[1]))
+    colours = image.reshape(-1, 3)[system.unknown]
+    nullspace = np.column_stack([np.ones(len(colours)), colours])
+    exact = classicmat.estimate_alpha(image, trimap).flat[system.unknown]
+    rows = []
+    for name in SOLVERS.names():
+        if name in ("auto", "cg"):
+            continue
+        options = {"near_nullspace": nullspace} if name in ("cg-amg", "multigrid") else None
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            t, res = median_time(
+                lambda name=name, options=options: solve(
+                    system.A, system.b, solver=name, coords=coords, options=options
+                ),
+                1,
+            )
+        rows.append(
+            {
+                "solver": name,
+                "seconds": t,
+                "iterations": res.iterations,
+                "converged": res.converged,
+                "max_abs_err": float(np.abs(np.clip(res.x, 0, 1) - exact).max()),
+            }
+        )
+        print(f"lemur solver {rows[-1]}", flush=True)
+    return rows
+
+
+def markdown(rows, summary, large, startup, repeat, solver_rows=()) -> str:
     lines = [
         "## Closed-form matting: classicmat vs PyMatting",
         "",
@@ -241,6 +282,20 @@ def markdown(rows, summary, large, startup, repeat) -> str:
             f"max |alpha difference| {large['max_abs_diff']:.1e}.",
             "",
         ]
+    if solver_rows:
+        lines += [
+            "Every solver on the lemur system (38,666 unknowns; `cg-amg` and `multigrid` "
+            "with the colour near-null space [1, R, G, B], as `estimate_alpha_cf` passes it):",
+            "",
+            "| solver | time s | iterations | converged | max abs error vs exact |",
+            "|---|---:|---:|---|---:|",
+        ]
+        for r in solver_rows:
+            lines.append(
+                f"| {r['solver']} | {r['seconds']:.2f} | {r['iterations']} | "
+                f"{r['converged']} | {r['max_abs_err']:.1e} |"
+            )
+        lines.append("")
     if startup:
         lines += [
             f"`import classicmat`: {startup['import_s'] * 1000:.0f} ms. First call on a "
@@ -261,7 +316,8 @@ def main() -> None:
     startup = bench_startup(args.repeat)
     rows, summary = ([], {}) if args.skip_alphamatting else bench_alphamatting(args.repeat)
     large = None if args.skip_large else bench_large(max(1, args.repeat // 2))
-    text = markdown(rows, summary, large, startup, args.repeat)
+    solver_rows = bench_solvers_lemur()
+    text = markdown(rows, summary, large, startup, args.repeat, solver_rows)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text + "\n")
     args.out.with_suffix(".json").write_text(

@@ -93,6 +93,12 @@ def estimate_alpha_cf(
     # pixel coordinates of the unknowns: the direct solver orders them by a
     # geometric nested dissection of the image plane
     coords = np.column_stack(np.divmod(system.unknown, trimap.shape[1]))
+    options = None
+    if SOLVERS.entry(solver).name in ("cg-amg", "multigrid"):
+        # the near-null space of the matting Laplacian: functions affine in
+        # the colour, i.e. the columns 1, R, G, B of the unknown pixels
+        colours = image.reshape(-1, image.shape[2])[system.unknown]
+        options = {"near_nullspace": np.column_stack([np.ones(len(colours)), colours])}
     result = solve(
         system.A,
         system.b,
@@ -101,6 +107,7 @@ def estimate_alpha_cf(
         atol=atol,
         maxiter=maxiter,
         coords=coords,
+        options=options,
     )
     alpha.flat[system.unknown] = np.clip(result.x, 0.0, 1.0)
     return alpha
