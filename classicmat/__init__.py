@@ -36,11 +36,15 @@ _LAZY = {
     "connectivity_error": "classicmat.metrics",
     "trimap_from_alpha": "classicmat.trimap",
     "trimap_from_mask": "classicmat.trimap",
+    "evaluate_dataset": "classicmat.evaluate",
+    "EvaluationSummary": "classicmat.evaluate",
+    "run_batch": "classicmat.batch",
 }
 
 __all__ = [
     "ClassicmatWarning",
     "ConvergenceWarning",
+    "EvaluationSummary",
     "METHODS",
     "SOLVERS",
     "SolveResult",
@@ -51,10 +55,12 @@ __all__ = [
     "connectivity_error",
     "estimate_alpha",
     "estimate_alpha_cf",
+    "evaluate_dataset",
     "gradient_error",
     "matting_laplacian",
     "mse",
     "read_image",
+    "run_batch",
     "sad",
     "solve",
     "split_trimap",
@@ -80,6 +86,8 @@ def __dir__():
 if TYPE_CHECKING:  # pragma: no cover
     from .alpha import METHODS, estimate_alpha
     from .alpha.cf import estimate_alpha_cf
+    from .batch import run_batch
+    from .evaluate import EvaluationSummary, evaluate_dataset
     from .io import read_image, write_image
     from .laplacian import cf_laplacian, cf_system, matting_laplacian
     from .metrics import connectivity_error, gradient_error, mse, sad
