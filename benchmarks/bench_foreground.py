@@ -27,7 +27,6 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
     ALPHAMATTING,
-    PEAK_RSS_SNIPPET,
     SHARED,
     load_gray,
     load_rgb,
@@ -111,9 +110,13 @@ def quality_and_speed(images, repeat: int) -> str:
     return "\n".join(lines)
 
 
-LEMUR_CHILD = (
-    PEAK_RSS_SNIPPET
-    + """
+LEMUR_CHILD = """
+def peak_rss_mb():
+    # VmHWM: unlike getrusage's ru_maxrss, not inherited from the parent across fork + exec
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
 import json, time
 import numpy as np
 from PIL import Image
@@ -137,7 +140,6 @@ f(image, alpha)
 t = time.perf_counter() - t
 print(json.dumps({{"time": t, "peak": peak_rss_mb(), "base": base, "shape": image.shape[:2]}}))
 """
-)
 
 
 def lemur(factor: int, methods) -> str:
