@@ -39,12 +39,17 @@ _LAZY = {
     "evaluate_dataset": "classicmat.evaluate",
     "EvaluationSummary": "classicmat.evaluate",
     "run_batch": "classicmat.batch",
+    "estimate_foreground": "classicmat.foreground",
+    "FOREGROUND_METHODS": "classicmat.foreground",
+    "composite": "classicmat.compose",
+    "cutout": "classicmat.compose",
 }
 
 __all__ = [
     "ClassicmatWarning",
     "ConvergenceWarning",
     "EvaluationSummary",
+    "FOREGROUND_METHODS",
     "METHODS",
     "SOLVERS",
     "SolveResult",
@@ -52,9 +57,12 @@ __all__ = [
     "__version__",
     "cf_laplacian",
     "cf_system",
+    "composite",
     "connectivity_error",
+    "cutout",
     "estimate_alpha",
     "estimate_alpha_cf",
+    "estimate_foreground",
     "evaluate_dataset",
     "gradient_error",
     "matting_laplacian",
@@ -87,7 +95,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from .alpha import METHODS, estimate_alpha
     from .alpha.cf import estimate_alpha_cf
     from .batch import run_batch
+    from .compose import composite, cutout
     from .evaluate import EvaluationSummary, evaluate_dataset
+    from .foreground import FOREGROUND_METHODS, estimate_foreground
     from .io import read_image, write_image
     from .laplacian import cf_laplacian, cf_system, matting_laplacian
     from .metrics import connectivity_error, gradient_error, mse, sad
