@@ -179,6 +179,8 @@ exit status:
 
 examples:
   {PROG} lemur.png lemur_trimap.png              writes lemur_alpha.png
+  {PROG} lemur.png lemur_trimap.png --cutout lemur_cutout.png
+  {PROG} lemur.png lemur_trimap.png --background beach.jpg --composite lemur_beach.png
   {PROG} photo.jpg trimap.png -o out/alpha.png --16bit
   {PROG} photo.jpg trimap.png --epsilon 1e-5 --solver cg-amg
 """
@@ -225,7 +227,45 @@ def _run_parser() -> _Parser:
         help="write a 16-bit PNG (default: 8-bit)",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    fg = parser.add_argument_group(
+        "foreground, cutout and composite (the foreground colours are estimated from "
+        "the image and the alpha matte, so the old background does not bleed through)"
+    )
+    fg.add_argument("--foreground", metavar="FG", help="write the estimated foreground (RGB)")
+    fg.add_argument(
+        "--cutout",
+        metavar="CUT",
+        help="write the cutout: RGBA PNG with straight (not premultiplied) alpha",
+    )
+    fg.add_argument(
+        "--background",
+        metavar="BG",
+        help="new background for --composite: an image of any size or a colour #RRGGBB",
+    )
+    fg.add_argument(
+        "--composite", metavar="OUT2", help="write the foreground composited over --background"
+    )
+    fg.add_argument(
+        "--fit",
+        choices=("cover", "stretch", "tile"),
+        default="cover",
+        help="how a background image of another size is fitted: %(choices)s "
+        "(default: %(default)s: scaled to cover, centre cropped)",
+    )
+    fg.add_argument(
+        "--foreground-method",
+        metavar="NAME",
+        default=None,
+        choices=_LazyChoices(lambda: _foreground_registry().names()),
+        help="foreground estimation method: %(choices)s (default: multilevel)",
+    )
     return parser
+
+
+def _foreground_registry():
+    from .foreground import FOREGROUND_METHODS
+
+    return FOREGROUND_METHODS
 
 
 def _methods_parser() -> _Parser:
@@ -288,7 +328,51 @@ def _check_paths(args: argparse.Namespace) -> tuple[Path, Path, Path]:
         check_output_path(output, bit16=args.bit16)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    _check_extra_outputs(args, inputs, output)
     return inputs["image"], inputs["trimap"], output
+
+
+def _is_colour(text: str) -> bool:
+    return text.startswith("#")
+
+
+def _check_extra_outputs(args: argparse.Namespace, inputs: dict, output: Path) -> None:
+    """Check --foreground/--cutout/--composite/--background; raise UsageError."""
+    from .io import check_output_path
+
+    if (args.composite is None) != (args.background is None):
+        raise UsageError("--composite and --background go together: give both or neither")
+    if args.background is not None and not _is_colour(args.background):
+        background = Path(args.background)
+        if not background.is_file():
+            raise UsageError(f"background file not found: '{background}' (or give #RRGGBB)")
+        inputs = {**inputs, "background": background}
+    seen = {output.resolve(): "alpha output"}
+    for flag in ("foreground", "cutout", "composite"):
+        value = getattr(args, flag)
+        if value is None:
+            continue
+        path = Path(value)
+        if path.is_dir():
+            raise UsageError(f"--{flag} '{path}' is an existing directory; give a file name")
+        for label, source in inputs.items():
+            if _same_file(path, source):
+                raise UsageError(
+                    f"--{flag} '{path}' is the {label} file; refusing to overwrite an input"
+                )
+        if path.resolve() in seen:
+            raise UsageError(f"--{flag} '{path}' is also the {seen[path.resolve()]}")
+        seen[path.resolve()] = f"--{flag} output"
+        if not path.parent.is_dir():
+            raise UsageError(f"output directory '{path.parent}' does not exist")
+        try:
+            check_output_path(path)
+        except ValueError as exc:
+            raise UsageError(f"--{flag}: {exc}") from None
+    if args.foreground_method is not None and not (
+        args.foreground or args.cutout or args.composite
+    ):
+        raise UsageError("--foreground-method needs --foreground, --cutout or --composite")
 
 
 def _method_options(args: argparse.Namespace) -> tuple[Callable, dict[str, Any]]:
@@ -339,12 +423,47 @@ def _run(argv: list[str]) -> int:
         image = read_image(image_path, kind="image", name="image")
         trimap = read_image(trimap_path, kind="trimap", name="trimap")
         alpha = func(image, trimap, **options)
-        write_image(output, alpha, bit16=args.bit16)
+        # compute every requested output first, then write them all, so that
+        # a failure (say, an unreadable background) leaves no output at all
+        outputs = [(output, alpha, args.bit16)]
+        outputs += _foreground_outputs(args, image, alpha)
+        for path, array, bit16 in outputs:
+            write_image(path, array, bit16=bit16)
     elapsed = time.perf_counter() - start
     if not args.quiet:
         height, width = alpha.shape[:2]
-        print(f"wrote {output} ({width}x{height}, {args.method}, {elapsed:.2f} s)")
+        names = ", ".join(str(path) for path, _, _ in outputs)
+        print(f"wrote {names} ({width}x{height}, {args.method}, {elapsed:.2f} s)")
     return EXIT_OK
+
+
+def _foreground_outputs(args: argparse.Namespace, image, alpha) -> list:
+    """(path, array, bit16) of the --foreground, --cutout and --composite outputs."""
+    if not (args.foreground or args.cutout or args.composite):
+        return []
+    import numpy as np
+
+    from ._validation import as_image
+    from .compose import composite, cutout
+    from .foreground import estimate_foreground
+
+    rgb = as_image(image)
+    method = args.foreground_method or "multilevel"
+    foreground = estimate_foreground(rgb, alpha, method=method)
+    outputs = []
+    if args.foreground:
+        outputs.append((Path(args.foreground), foreground, None))
+    if args.cutout:
+        outputs.append((Path(args.cutout), cutout(rgb, alpha, foreground=foreground), None))
+    if args.composite:
+        background = args.background
+        if not _is_colour(background):
+            from .io import read_image
+
+            background = read_image(background, kind="image", name="background")
+        result = composite(foreground, alpha, background, fit=args.fit)
+        outputs.append((Path(args.composite), np.asarray(result), None))
+    return outputs
 
 
 # ------------------------------------------------------------ evaluate, batch

@@ -413,3 +413,78 @@ def test_lemur(pymatting_dir, tmp_path, monkeypatch, capsys):
     _, alpha = _read(tmp_path / "lemur_alpha.png")
     expected = classicmat.estimate_alpha(image, trimap)
     assert np.abs(alpha - np.rint(expected * 255)).max() <= 1
+
+
+# ----------------------------------------------- foreground, cutout, composite
+
+
+def test_cutout_foreground_and_composite(in_tmp, capsys):
+    from classicmat import composite, estimate_alpha, estimate_foreground, read_image
+
+    code = cli.main(
+        [
+            "image.png",
+            "trimap.png",
+            "--foreground",
+            "fg.png",
+            "--cutout",
+            "cut.png",
+            "--background",
+            "#ff0000",
+            "--composite",
+            "comp.png",
+        ]
+    )
+    assert code == 0
+    assert "wrote image_alpha.png, fg.png, cut.png, comp.png" in capsys.readouterr().out
+    image = read_image("image.png") / 255.0
+    alpha = estimate_alpha(image, read_image("trimap.png", kind="trimap"))
+    foreground = estimate_foreground(image, alpha)
+    cut = read_image("cut.png")
+    assert cut.shape == (*alpha.shape, 4)
+    # straight alpha: colour channels are the foreground, not foreground * alpha
+    np.testing.assert_allclose(cut[:, :, 3] / 255.0, alpha, atol=0.5 / 255 + 1e-9)
+    np.testing.assert_allclose(cut[:, :, :3] / 255.0, foreground, atol=0.5 / 255 + 1e-9)
+    expected = composite(foreground, alpha, "#ff0000")
+    np.testing.assert_allclose(read_image("comp.png") / 255.0, expected, atol=0.5 / 255 + 1e-9)
+
+
+def test_composite_over_an_image_of_another_size(in_tmp, capsys):
+    from PIL import Image
+
+    Image.new("RGB", (50, 10), (0, 0, 255)).save("bg.jpg")
+    assert (
+        cli.main(["image.png", "trimap.png", "--background", "bg.jpg", "--composite", "c.png"])
+        == 0
+    )
+    with Image.open("c.png") as result, Image.open("image.png") as image:
+        assert result.size == image.size
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--composite", "c.png"], "--composite and --background go together"),
+        (["--background", "#000000"], "--composite and --background go together"),
+        (["--background", "nope.jpg", "--composite", "c.png"], "background file not found"),
+        (["--cutout", "image.png"], "is the image file; refusing to overwrite"),
+        (["--cutout", "x.png", "--foreground", "x.png"], "is also the --foreground output"),
+        (["--foreground-method", "multilevel"], "--foreground-method needs"),
+        (["--cutout", "c.png", "--foreground-method", "nope"], "invalid choice: 'nope'"),
+    ],
+)
+def test_foreground_usage_errors(in_tmp, capsys, extra, message):
+    before = _snapshot(Path.cwd())
+    assert cli.main(["image.png", "trimap.png", *extra]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+    assert _snapshot(Path.cwd()) == before
+
+
+def test_unreadable_background_leaves_no_output(in_tmp, capsys):
+    Path("bg.png").write_text("not an image")
+    before = _snapshot(Path.cwd())
+    code = cli.main(["image.png", "trimap.png", "--background", "bg.png", "--composite", "c.png"])
+    assert code == 1
+    assert "not a readable image" in capsys.readouterr().err
+    assert _snapshot(Path.cwd()) == before
