@@ -38,3 +38,12 @@ def test_linear_system_example_matches_estimate_alpha(tmp_path):
 def test_every_example_has_a_docstring(script):
     text = (EXAMPLES / script).read_text()
     assert text.startswith('"""'), script
+
+
+def test_cutout_example_writes_its_figure(tmp_path):
+    run("cutout.py", tmp_path)
+    from PIL import Image
+
+    (figure,) = tmp_path.glob("*.png")
+    with Image.open(figure) as im:
+        assert im.width > im.height > 0
