@@ -186,6 +186,22 @@ examples:
 """
 
 
+def _add_method_arguments(parser: _Parser) -> None:
+    """--method and the method options, shared by the main mode and ``batch``."""
+    parser.add_argument(
+        "--method",
+        metavar="NAME",
+        default="cf",
+        choices=_LazyChoices(lambda: _method_registry().names()),
+        help="alpha matting method: %(choices)s (default: %(default)s)",
+    )
+    group = parser.add_argument_group("method options (passed only when given)")
+    for name, flag, type_, metavar, text in _METHOD_OPTIONS:
+        # --solver is checked after parsing: argparse would list its choices in
+        # --help, and importing the solver registry imports scipy.
+        group.add_argument(flag, dest=name, type=type_, metavar=metavar, default=None, help=text)
+
+
 def _run_parser() -> _Parser:
     parser = _Parser(
         prog=PROG,
@@ -208,18 +224,7 @@ def _run_parser() -> _Parser:
         help="output file (default: <IMAGE stem>_alpha.png in the current directory); "
         "an existing file is replaced, an input file never",
     )
-    parser.add_argument(
-        "--method",
-        metavar="NAME",
-        default="cf",
-        choices=_LazyChoices(lambda: _method_registry().names()),
-        help="alpha matting method: %(choices)s (default: %(default)s)",
-    )
-    group = parser.add_argument_group("method options (passed only when given)")
-    for name, flag, type_, metavar, text in _METHOD_OPTIONS:
-        # --solver is checked after parsing: argparse would list its choices in
-        # --help, and importing the solver registry imports scipy.
-        group.add_argument(flag, dest=name, type=type_, metavar=metavar, default=None, help=text)
+    _add_method_arguments(parser)
     parser.add_argument(
         "--16bit",
         dest="bit16",
@@ -719,16 +724,7 @@ def _batch_parser() -> _Parser:
     parser.add_argument(
         "-o", "--output-dir", metavar="OUT_DIR", required=True, help="output folder"
     )
-    parser.add_argument(
-        "--method",
-        metavar="NAME",
-        default="cf",
-        choices=_LazyChoices(lambda: _method_registry().names()),
-        help="alpha matting method: %(choices)s (default: %(default)s)",
-    )
-    group = parser.add_argument_group("method options (passed only when given)")
-    for name, flag, type_, metavar, text in _METHOD_OPTIONS:
-        group.add_argument(flag, dest=name, type=type_, metavar=metavar, default=None, help=text)
+    _add_method_arguments(parser)
     parser.add_argument(
         "--jobs", metavar="N", type=_positive_int, default=1, help="worker processes (default 1)"
     )
