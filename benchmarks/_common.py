@@ -115,6 +115,15 @@ def run_isolated(code: str, env: dict | None = None, timeout: float = 1800) -> d
 PEAK_RSS_SNIPPET = """
 import resource, sys
 def peak_rss_mb():
+    # VmHWM: this process's own high-water mark. (ru_maxrss is inherited from
+    # the parent across fork + exec on Linux, so it over-reports in a child.)
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
     kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return kb / 1024.0 if sys.platform != "darwin" else kb / 2**20
 """

@@ -87,9 +87,8 @@ def estimate_alpha_cf(
     check_same_size(image, trimap)
     SOLVERS.entry(solver)  # validate before any work
     system = cf_system(image, trimap, epsilon=epsilon, radius=radius)
-    alpha = system.alpha_known
     if system.unknown.size == 0:
-        return alpha
+        return system.is_fg.astype(np.float64)
     # pixel coordinates of the unknowns: the direct solver orders them by a
     # geometric nested dissection of the image plane
     coords = np.column_stack(np.divmod(system.unknown, trimap.shape[1]))
@@ -99,6 +98,9 @@ def estimate_alpha_cf(
         # the colour, i.e. the columns 1, R, G, B of the unknown pixels
         colours = image.reshape(-1, image.shape[2])[system.unknown]
         options = {"near_nullspace": np.column_stack([np.ones(len(colours)), colours])}
+    # the float copies of the inputs are not needed any more: free them before
+    # the factorisation, the memory peak of large images
+    del image, trimap
     result = solve(
         system.A,
         system.b,
@@ -109,5 +111,6 @@ def estimate_alpha_cf(
         coords=coords,
         options=options,
     )
+    alpha = system.is_fg.astype(np.float64)
     alpha.flat[system.unknown] = np.clip(result.x, 0.0, 1.0)
     return alpha

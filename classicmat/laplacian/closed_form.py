@@ -25,15 +25,15 @@ class MattingSystem(NamedTuple):
     unknown : (n,) ndarray of intp
         Flat (row-major) indices of the unknown pixels; row ``t`` of ``A``
         is pixel ``unknown[t]``.
-    alpha_known : (H, W) ndarray of float64
-        1 on known foreground, 0 elsewhere: the matte before the unknown
-        pixels are filled in with ``x``.
+    is_fg : (H, W) ndarray of bool
+        The known foreground: the matte is 1 there, 0 on the other known
+        pixels, and ``x`` on the unknown ones.
     """
 
     A: Any
     b: np.ndarray
     unknown: np.ndarray
-    alpha_known: np.ndarray
+    is_fg: np.ndarray
 
 
 def _check_options(image: np.ndarray, epsilon: Any, radius: Any) -> tuple[float, int]:
@@ -143,7 +143,7 @@ def matting_laplacian(
         check_same_size(image, trimap)
         is_row = split_trimap(trimap).is_unknown
     col_id = np.arange(n, dtype=np.int64).reshape(h, w)
-    known_value = np.zeros((h, w))
+    known_value = np.zeros((h, w), dtype=np.bool_)
     indptr, indices, data, _, rows = _assemble(image, is_row, col_id, known_value, epsilon, radius)
     if trimap is None:
         return scipy.sparse.csr_array((data, indices, indptr), shape=(n, n))
@@ -205,7 +205,7 @@ def cf_system(image: Any, trimap: Any, *, epsilon: float = 1e-7, radius: int = 1
     Returns
     -------
     MattingSystem
-        ``(A, b, unknown, alpha_known)``; the matte is ``alpha_known`` with
+        ``(A, b, unknown, is_fg)``; the matte is ``is_fg`` (as 0/1) with
         ``alpha.flat[unknown] = x`` for the solution ``x`` of ``A x = b``.
 
     Raises
@@ -231,12 +231,11 @@ def cf_system(image: Any, trimap: Any, *, epsilon: float = 1e-7, radius: int = 1
     unknown = np.flatnonzero(masks.is_unknown)
     col_id = np.full((h, w), -1, dtype=np.int64)
     col_id.flat[unknown] = np.arange(unknown.size)
-    alpha_known = masks.is_fg.astype(np.float64)
     indptr, indices, data, rhs, _ = _assemble(
-        image, masks.is_unknown, col_id, alpha_known, epsilon, radius
+        image, masks.is_unknown, col_id, masks.is_fg, epsilon, radius
     )
     A = scipy.sparse.csr_array((data, indices, indptr), shape=(unknown.size, unknown.size))
-    return MattingSystem(A, rhs, unknown, alpha_known)
+    return MattingSystem(A, rhs, unknown, masks.is_fg)
 
 
 def check_trimap_has_known(masks) -> None:
