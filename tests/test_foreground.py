@@ -148,6 +148,23 @@ def test_numba_kernel_matches_numpy_reference(shape):
     np.testing.assert_allclose(B1, B2, rtol=0, atol=1e-12)
 
 
+def test_parallel_kernels_equal_the_serial_ones():
+    from classicmat.foreground import _multilevel_kernels as K
+
+    rng = np.random.default_rng(5)
+    image = rng.random((37, 41, 3))
+    alpha = rng.random((37, 41))
+    F0, B0 = rng.random((37, 41, 3)), rng.random((37, 41, 3))
+    F1, B1, F2, B2 = F0.copy(), B0.copy(), F0.copy(), B0.copy()
+    K.red_black_sweeps(image, alpha, F1, B1, 1e-5, 1.0, 4)
+    K.red_black_sweeps_parallel(image, alpha, F2, B2, 1e-5, 1.0, 4)
+    np.testing.assert_array_equal(F1, F2)
+    np.testing.assert_array_equal(B1, B2)
+    np.testing.assert_array_equal(
+        K.resize_nearest(image, 70, 13), K.resize_nearest_parallel(image, 70, 13)
+    )
+
+
 def test_level_sizes_end_at_full_size_and_roughly_double():
     sizes = level_sizes(497, 800)
     assert sizes[0] == (1, 1) and sizes[-1] == (497, 800)

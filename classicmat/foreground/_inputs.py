@@ -35,7 +35,5 @@ def pin_known(
     The compositing equation leaves no freedom there, whatever the smoothness
     term of a method pulled the estimate towards.
     """
-    is_fg = alpha == 1.0
-    is_bg = alpha == 0.0
-    foreground[is_fg] = image[is_fg]
-    background[is_bg] = image[is_bg]
+    np.copyto(foreground, image, where=(alpha == 1.0)[:, :, None])
+    np.copyto(background, image, where=(alpha == 0.0)[:, :, None])

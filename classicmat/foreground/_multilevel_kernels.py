@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import types
+
 import numpy as np
 
-from .._jit import njit
+from .._jit import njit, prange
 
 
-@njit
-def red_black_sweeps(image, alpha, F, B, regularization, gradient_weight, n_iterations):
+def _red_black_sweeps(image, alpha, F, B, regularization, gradient_weight, n_iterations):
     """``n_iterations`` red-black Gauss-Seidel sweeps of the per-pixel 2x2 update, in place.
 
     ``image``, ``F``, ``B``: (h, w, C) float64; ``alpha``: (h, w) float64, all
@@ -16,12 +17,15 @@ def red_black_sweeps(image, alpha, F, B, regularization, gradient_weight, n_iter
     from their four neighbours, then the odd ("black") ones: neighbours of a
     pixel all have the other colour, so each half-sweep is a Jacobi step and
     the order within it does not matter (the NumPy reference
-    ``tests/test_foreground.py::reference_sweeps`` vectorises it).
+    ``tests/test_foreground.py::reference_sweeps`` vectorises it). The rows of
+    a half-sweep can run in parallel (``red_black_sweeps_parallel``, used
+    for large levels), writing disjoint pixels, with the same result as the
+    serial kernel whatever the number of threads.
     """
     h, w, depth = image.shape
     for _ in range(n_iterations):
         for color in range(2):
-            for y in range(h):
+            for y in prange(h):
                 for x in range((y + color) % 2, w, 2):
                     a0 = alpha[y, x]
                     a1 = 1.0 - a0
@@ -61,15 +65,36 @@ def red_black_sweeps(image, alpha, F, B, regularization, gradient_weight, n_iter
                         B[y, x, c] = min(max(b, 0.0), 1.0)
 
 
-@njit
-def resize_nearest(src, h, w):
+def _renamed(func, name):
+    """A copy of ``func`` under another name: numba's on-disk cache is keyed by
+    the function's name, so the serial and parallel builds need different ones."""
+    copy = types.FunctionType(func.__code__, func.__globals__, name)
+    copy.__qualname__ = name
+    return copy
+
+
+red_black_sweeps = njit(_renamed(_red_black_sweeps, "red_black_sweeps"))
+red_black_sweeps_parallel = njit(parallel=True)(
+    _renamed(_red_black_sweeps, "red_black_sweeps_parallel")
+)
+
+#: Levels with at least this many pixels use the parallel kernels; below it
+#: the cost of starting threads outweighs the work.
+PARALLEL_MIN_PIXELS = 200_000
+
+
+def _resize_nearest(src, h, w):
     """Nearest-neighbour resize of a (h0, w0, C) array to (h, w, C)."""
     h0, w0, depth = src.shape
     dst = np.empty((h, w, depth))
-    for y in range(h):
+    for y in prange(h):
         ys = min(y * h0 // h, h0 - 1)
         for x in range(w):
             xs = min(x * w0 // w, w0 - 1)
             for c in range(depth):
                 dst[y, x, c] = src[ys, xs, c]
     return dst
+
+
+resize_nearest = njit(_renamed(_resize_nearest, "resize_nearest"))
+resize_nearest_parallel = njit(parallel=True)(_renamed(_resize_nearest, "resize_nearest_parallel"))

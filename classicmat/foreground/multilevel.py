@@ -106,24 +106,30 @@ def estimate_foreground_multilevel(
     n_big_iterations = check_number(n_big_iterations, "n_big_iterations", integer=True, low=0)
     small_size = check_number(small_size, "small_size", integer=True, low=1)
 
-    from ._multilevel_kernels import red_black_sweeps, resize_nearest
+    from . import _multilevel_kernels as K
 
     height, width, depth = image.shape
-    fg_mean = image[alpha > 0.9].sum(axis=0) / (np.count_nonzero(alpha > 0.9) + 1e-5)
-    bg_mean = image[alpha < 0.1].sum(axis=0) / (np.count_nonzero(alpha < 0.1) + 1e-5)
+    pixels = image.reshape(-1, depth)
+    is_fg = (alpha > 0.9).ravel()
+    is_bg = (alpha < 0.1).ravel()
+    fg_mean = (is_fg @ pixels) / (np.count_nonzero(is_fg) + 1e-5)
+    bg_mean = (is_bg @ pixels) / (np.count_nonzero(is_bg) + 1e-5)
     F = np.ascontiguousarray(np.broadcast_to(fg_mean, (1, 1, depth)), dtype=np.float64)
     B = np.ascontiguousarray(np.broadcast_to(bg_mean, (1, 1, depth)), dtype=np.float64)
     alpha3 = alpha[:, :, None]
     for h, w in level_sizes(height, width):
+        big = h * w >= K.PARALLEL_MIN_PIXELS
+        resize = K.resize_nearest_parallel if big else K.resize_nearest
+        sweeps = K.red_black_sweeps_parallel if big else K.red_black_sweeps
         if (h, w) == (height, width):
             image_l, alpha_l = image, alpha
         else:
-            image_l = resize_nearest(image, h, w)
-            alpha_l = resize_nearest(alpha3, h, w)[:, :, 0]
-        F = resize_nearest(F, h, w)
-        B = resize_nearest(B, h, w)
+            image_l = resize(image, h, w)
+            alpha_l = resize(alpha3, h, w)[:, :, 0]
+        F = resize(F, h, w)
+        B = resize(B, h, w)
         n_iter = n_small_iterations if (h <= small_size and w <= small_size) else n_big_iterations
-        red_black_sweeps(image_l, alpha_l, F, B, regularization, gradient_weight, n_iter)
+        sweeps(image_l, alpha_l, F, B, regularization, gradient_weight, n_iter)
     pin_known(image, alpha, F, B)
     if return_background:
         return F, B
