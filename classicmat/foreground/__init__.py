@@ -98,19 +98,19 @@ def estimate_foreground(
     ============  =============  =============  ===============  ===========
     method        mean SAD/1000  mean MSE x1e3  median time (s)  / PyMatting
     ============  =============  =============  ===============  ===========
-    multilevel    1.815          2.532          0.088            0.30
-    blur-fusion   2.020          2.958          0.172            0.65
-    closed-form   1.484          1.792          4.79             17
-    PyMatting ml  1.824          2.576          0.313            1.00
+    multilevel    1.815          2.532          0.049            0.85
+    blur-fusion   2.020          2.958          0.117            2.1
+    closed-form   1.484          1.792          1.53             26
+    PyMatting ml  1.824          2.576          0.055            1.00
     ============  =============  =============  ===============  ===========
 
-    On the lemur upscaled x4 (2720 x 1760): multilevel 1.16 s, PyMatting
-    1.02 s, blur-fusion 3.3 s, closed-form 12.5 s and 4.1 GB peak RSS.
+    On the lemur upscaled x4 (2720 x 1760): multilevel 0.47 s, PyMatting
+    0.73 s, blur-fusion 3.4 s, closed-form 12.6 s and 4.1 GB peak RSS.
 
     ``"multilevel"`` is the default: as accurate as PyMatting's
-    ``estimate_foreground_ml`` (better on 18 of 20 images) and 3x faster on
-    these images; ``"closed-form"``, the exact minimiser of the same energy,
-    is 20% more accurate at 50x the time; ``"blur-fusion"`` is the least
+    ``estimate_foreground_ml`` (better on 18 of 20 images) and 1.2x (0.4 MP)
+    to 1.5x (4.8 MP) faster; ``"closed-form"``, the exact minimiser of the same energy,
+    is 20% more accurate at 30x the time; ``"blur-fusion"`` is the least
     accurate.
 
     Examples
