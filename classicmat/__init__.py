@@ -20,6 +20,8 @@ _LAZY = {
     "estimate_alpha": "classicmat.alpha",
     "METHODS": "classicmat.alpha",
     "estimate_alpha_cf": "classicmat.alpha.cf",
+    "estimate_alpha_bayesian": "classicmat.alpha.bayesian",
+    "bayesian_matting": "classicmat.alpha.bayesian",
     "matting_laplacian": "classicmat.laplacian",
     "cf_laplacian": "classicmat.laplacian",
     "cf_system": "classicmat.laplacian",
@@ -55,12 +57,14 @@ __all__ = [
     "SolveResult",
     "TrimapMasks",
     "__version__",
+    "bayesian_matting",
     "cf_laplacian",
     "cf_system",
     "composite",
     "connectivity_error",
     "cutout",
     "estimate_alpha",
+    "estimate_alpha_bayesian",
     "estimate_alpha_cf",
     "estimate_foreground",
     "evaluate_dataset",
@@ -93,6 +97,7 @@ def __dir__():
 
 if TYPE_CHECKING:  # pragma: no cover
     from .alpha import METHODS, estimate_alpha
+    from .alpha.bayesian import bayesian_matting, estimate_alpha_bayesian
     from .alpha.cf import estimate_alpha_cf
     from .batch import run_batch
     from .compose import composite, cutout

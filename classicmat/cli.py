@@ -148,6 +148,15 @@ _METHOD_OPTIONS = (
     ("rtol", "--rtol", _nonnegative_float, "X", "relative tolerance of iterative solvers"),
     ("atol", "--atol", _nonnegative_float, "X", "absolute tolerance of iterative solvers"),
     ("maxiter", "--maxiter", _positive_int, "N", "iteration limit of iterative solvers"),
+    # bayesian
+    ("sigma", "--sigma", _positive_float, "S", "bayesian: Gaussian falloff of sample weights, px"),
+    ("window", "--window", _positive_int, "N", "bayesian: initial window width (odd)"),
+    ("max_window", "--max_window", _positive_int, "N", "bayesian: largest window width"),
+    ("min_samples", "--min_samples", _positive_int, "N", "bayesian: samples wanted per side"),
+    ("sigma_c", "--sigma_c", _positive_float, "S", "bayesian: camera noise std"),
+    ("min_var", "--min_var", _positive_float, "V", "bayesian: cluster split threshold"),
+    ("max_clusters", "--max_clusters", _positive_int, "K", "bayesian: clusters per side"),
+    ("tol", "--tol", _nonnegative_float, "X", "bayesian: alpha tolerance of the MAP solve"),
 )
 
 _EPILOG = f"""\

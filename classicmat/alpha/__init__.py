@@ -15,6 +15,12 @@ METHODS.register(
     "Levin, Lischinski & Weiss, A Closed-Form Solution to Natural Image Matting, "
     "IEEE TPAMI 30(2), 2008",
 )
+METHODS.register(
+    "bayesian",
+    "classicmat.alpha.bayesian:estimate_alpha_bayesian",
+    "Bayesian matting: onion-peeling MAP estimate of F, B and alpha per pixel",
+    "Chuang, Curless, Salesin & Szeliski, A Bayesian Approach to Digital Matting, CVPR 2001",
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -37,6 +43,8 @@ def estimate_alpha(image: Any, trimap: Any, *, method: str = "cf", **options: An
 
         - ``"cf"``: closed-form matting (Levin et al. 2008); options in
           :func:`classicmat.alpha.cf.estimate_alpha_cf`.
+        - ``"bayesian"``: Bayesian matting (Chuang et al. 2001); options in
+          :func:`classicmat.alpha.bayesian.bayesian_matting`.
     **options
         Keyword options of the chosen method. Unknown options raise
         ``TypeError`` listing the valid ones.
