@@ -194,7 +194,7 @@ def test_fallback_warns_and_stays_finite():
     trimap[:, 0] = 0.0
     trimap[:, -1] = 1.0
     with pytest.warns(
-        SparseSamplesWarning, match=r"unknown pixels had fewer than min_samples"
+        SparseSamplesWarning, match=r"unknown pixels had no foreground or no background sample"
     ) as rec:
         alpha, fg, bg = bayesian_matting(image, trimap, window=3, max_window=5, min_samples=10)
     assert rec[0].filename == __file__  # stacklevel=2: the caller's line

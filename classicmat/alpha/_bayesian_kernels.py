@@ -343,8 +343,8 @@ def estimate_pixel(
     ``max_window``. Past that cap the pixel uses the samples it has; a side
     with no sample at all uses the global model ``fb_mean[s]``,
     ``fb_inv[s]`` (s = 0 foreground, 1 background). Writes
-    ``(F, B, alpha)`` to ``out`` (7 values) and returns 1 if the fallback
-    was used, else 0.
+    ``(F, B, alpha)`` to ``out`` (7 values) and returns 1 if the global
+    model was used for a side, else 0.
     """
     counts = np.zeros(2, dtype=np.int64)
     radius = window // 2
@@ -356,8 +356,11 @@ def estimate_pixel(
         if (counts[0] >= min_samples and counts[1] >= min_samples) or radius >= max_radius:
             break
         radius = min(radius + 4, max_radius)
+    # Fewer than min_samples in the largest window is a graceful case (the
+    # pixel uses what it has); only a side with no sample at all falls back
+    # to the global model, and is counted.
     fallback = 0
-    if counts[0] < min_samples or counts[1] < min_samples:
+    if counts[0] == 0 or counts[1] == 0:
         fallback = 1
     if not np.isfinite(a_mean):
         a_mean = 0.5

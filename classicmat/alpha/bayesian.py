@@ -13,11 +13,12 @@ from ..trimap import split_trimap
 
 
 class SparseSamplesWarning(ClassicmatWarning):
-    """Some unknown pixels had fewer than ``min_samples`` foreground or background
-    samples even in the largest window (``max_window``) and used the fallback.
+    """Some unknown pixels had no foreground or no background sample at all even
+    in the largest window (``max_window``) and used the global colour model of
+    the known pixels of that side.
 
-    The message gives their number and advice (raise ``max_window``, lower
-    ``min_samples``, or draw a tighter trimap).
+    The message gives their number and advice (raise ``max_window``, or draw
+    a tighter trimap).
     """
 
 
@@ -151,10 +152,11 @@ def bayesian_matting(
     Warns
     -----
     SparseSamplesWarning
-        (a :class:`classicmat.ClassicmatWarning`) if some pixels still had
-        fewer than ``min_samples`` samples of one side in a ``max_window``
-        window. They use the samples they have; a side with no sample at all
-        uses the mean and covariance of all known pixels of that side.
+        (a :class:`classicmat.ClassicmatWarning`) if some pixels had no
+        sample at all of one side in a ``max_window`` window: that side then
+        uses the mean and covariance of all known pixels of that side. (Pixels
+        with fewer than ``min_samples`` samples use the samples they have,
+        without a warning.)
 
     Notes
     -----
@@ -256,11 +258,10 @@ def _solve(
     message = None
     if n_fallback:
         message = (
-            f"{n_fallback} of {pixels.size} unknown pixels had fewer than "
-            f"min_samples={int(iparams[2])} foreground or background samples in a "
-            f"max_window={int(iparams[1])} window and used the fallback (the samples "
-            f"they had, or the global model of the known pixels); raise max_window, "
-            f"lower min_samples, or use a tighter trimap"
+            f"{n_fallback} of {pixels.size} unknown pixels had no foreground or no "
+            f"background sample in a max_window={int(iparams[1])} window and used the "
+            f"global colour model of the known pixels of that side; raise max_window "
+            f"or use a tighter trimap"
         )
     return alpha, foreground, background, message
 
