@@ -139,6 +139,11 @@ def _positive_int(text: str) -> int:
     return _number(text, integer=True, low=1, low_open=False)
 
 
+def _int_list(text: str) -> tuple[int, ...]:
+    """``"10,2"`` -> ``(10, 2)``, each >= 1."""
+    return tuple(_positive_int(part) for part in text.split(","))
+
+
 # Options of the alpha methods: (name, flag, type, metavar, help). Passed to the
 # method only when given, so that each method keeps its own defaults.
 _METHOD_OPTIONS = (
@@ -157,6 +162,19 @@ _METHOD_OPTIONS = (
     ("min_var", "--min_var", _positive_float, "V", "bayesian: cluster split threshold"),
     ("max_clusters", "--max_clusters", _positive_int, "K", "bayesian: clusters per side"),
     ("tol", "--tol", _nonnegative_float, "X", "bayesian: alpha tolerance of the MAP solve"),
+    # knn
+    ("n_neighbors", "--n_neighbors", _int_list, "K[,K]", "knn: neighbours per pass (10,2)"),
+    ("level", "--level", _nonnegative_float, "X", "knn: weight of the pixel position (1)"),
+    (
+        "spatial_weakening",
+        "--spatial_weakening",
+        _nonnegative_float,
+        "X",
+        "knn: position factor of later passes (0.01)",
+    ),
+    ("features", "--features", str, "NAME", "knn: colour features, rgb or hsv"),
+    ("kernel", "--kernel", str, "NAME", "knn: affinity kernel, soft or binary"),
+    ("lambda_", "--lambda_", _positive_float, "X", "knn: weight of the known pixels (100)"),
 )
 
 _EPILOG = f"""\

@@ -16,6 +16,12 @@ METHODS.register(
     "IEEE TPAMI 30(2), 2008",
 )
 METHODS.register(
+    "knn",
+    "classicmat.alpha.knn:estimate_alpha_knn",
+    "KNN matting: nonlocal nearest neighbours in colour and position",
+    "Q. Chen, D. Li, C.-K. Tang, KNN Matting, IEEE TPAMI 35(9), 2013",
+)
+METHODS.register(
     "bayesian",
     "classicmat.alpha.bayesian:estimate_alpha_bayesian",
     "Bayesian matting: onion-peeling MAP estimate of F, B and alpha per pixel",
@@ -43,6 +49,8 @@ def estimate_alpha(image: Any, trimap: Any, *, method: str = "cf", **options: An
 
         - ``"cf"``: closed-form matting (Levin et al. 2008); options in
           :func:`classicmat.alpha.cf.estimate_alpha_cf`.
+        - ``"knn"``: KNN matting (Chen et al. 2013); options in
+          :func:`classicmat.alpha.knn.estimate_alpha_knn`.
         - ``"bayesian"``: Bayesian matting (Chuang et al. 2001); options in
           :func:`classicmat.alpha.bayesian.bayesian_matting`.
     **options
