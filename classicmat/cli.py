@@ -175,6 +175,8 @@ _METHOD_OPTIONS = (
     ("features", "--features", str, "NAME", "knn: colour features, rgb or hsv"),
     ("kernel", "--kernel", str, "NAME", "knn: affinity kernel, soft or binary"),
     ("lambda_", "--lambda_", _positive_float, "X", "knn: weight of the known pixels (100)"),
+    ("variant", "--variant", str, "NAME", "knn: presets, paper (default) or pymatting"),
+    ("position", "--position", str, "NAME", "knn: position scaling, diagonal or axes"),
 )
 
 _EPILOG = f"""\

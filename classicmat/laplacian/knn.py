@@ -16,6 +16,7 @@ from .._validation import as_image, check_choice, check_number
 
 FEATURES = ("rgb", "hsv")
 KERNELS = ("soft", "binary")
+POSITIONS = ("diagonal", "axes")
 
 
 def _rgb_to_hsv(rgb: np.ndarray) -> np.ndarray:
@@ -34,12 +35,15 @@ def _rgb_to_hsv(rgb: np.ndarray) -> np.ndarray:
     return np.column_stack([h, s, v])
 
 
-def knn_features(image: np.ndarray, *, level: float = 1.0, features: str = "rgb") -> np.ndarray:
+def knn_features(
+    image: np.ndarray, *, level: float = 1.0, features: str = "rgb", position: str = "diagonal"
+) -> np.ndarray:
     """The feature vector of every pixel, (H W, d + 2) float64, row-major pixels.
 
     ``"rgb"``: the channels (d = 3, or 1 for gray); ``"hsv"``: cos(2 pi h),
     sin(2 pi h), s, v (d = 4). Then the row and column of the pixel divided by
-    ``sqrt(H^2 + W^2)`` and multiplied by ``level``.
+    ``sqrt(H^2 + W^2)`` (``position="diagonal"``, the paper) or by ``H - 1`` and
+    ``W - 1`` (``"axes"``, PyMatting), and multiplied by ``level``.
     """
     h, w, c = image.shape
     colour = image.reshape(-1, c)
@@ -49,12 +53,16 @@ def knn_features(image: np.ndarray, *, level: float = 1.0, features: str = "rgb"
         hsv = _rgb_to_hsv(colour)
         angle = 2.0 * np.pi * hsv[:, 0]
         colour = np.column_stack([np.cos(angle), np.sin(angle), hsv[:, 1], hsv[:, 2]])
-    scale = level / np.sqrt(h * h + w * w)
     rows, cols = np.divmod(np.arange(h * w, dtype=np.float64), w)
+    if position == "axes":
+        return np.column_stack(
+            [colour, rows * (level / max(h - 1, 1)), cols * (level / max(w - 1, 1))]
+        )
+    scale = level / np.sqrt(h * h + w * w)
     return np.column_stack([colour, rows * scale, cols * scale])
 
 
-def _check_options(n_neighbors, level, spatial_weakening, features, kernel):
+def _check_options(n_neighbors, level, spatial_weakening, features, kernel, position):
     if isinstance(n_neighbors, (int, np.integer)):
         n_neighbors = (n_neighbors,)
     try:
@@ -70,6 +78,7 @@ def _check_options(n_neighbors, level, spatial_weakening, features, kernel):
     spatial_weakening = check_number(spatial_weakening, "spatial_weakening", low=0.0)
     check_choice(features, "features", FEATURES)
     check_choice(kernel, "kernel", KERNELS)
+    check_choice(position, "position", POSITIONS)
     return n_neighbors, level, spatial_weakening
 
 
@@ -95,14 +104,15 @@ def knn_affinity(
     spatial_weakening: float = 0.01,
     features: str = "rgb",
     kernel: str = "soft",
+    position: str = "diagonal",
     workers: int = -1,
 ) -> scipy.sparse.csr_array:
     """The symmetric KNN affinity matrix ``A`` (see :func:`knn_laplacian`)."""
     image = as_image(image)
     n_neighbors, level, spatial_weakening = _check_options(
-        n_neighbors, level, spatial_weakening, features, kernel
+        n_neighbors, level, spatial_weakening, features, kernel, position
     )
-    f = knn_features(image, level=level, features=features)
+    f = knn_features(image, level=level, features=features, position=position)
     n, dim = f.shape
     d = dim - 2
     passes = []
@@ -137,6 +147,7 @@ def knn_laplacian(
     spatial_weakening: float = 0.01,
     features: str = "rgb",
     kernel: str = "soft",
+    position: str = "diagonal",
     workers: int = -1,
 ) -> scipy.sparse.csr_array:
     r"""The KNN matting Laplacian ``L = D - A`` of Chen, Li & Tang (2013).
@@ -163,6 +174,10 @@ def knn_laplacian(
         \|f_i - f_j\|_1 / (d + 2))`, with ``d`` the number of colour features
         and ``f`` the features after the last pass; ``"binary"``: 1 for every
         neighbour (PyMatting's default).
+    position : {"diagonal", "axes"}, optional
+        Scaling of the pixel position before ``level``: divided by
+        ``sqrt(H^2 + W^2)`` (``"diagonal"``, default, the paper) or row by
+        ``H - 1`` and column by ``W - 1`` (``"axes"``, PyMatting).
     workers : int, optional
         Threads of the neighbour queries (SciPy's meaning; -1, the default,
         uses all cores).
@@ -201,6 +216,7 @@ def knn_laplacian(
         spatial_weakening=spatial_weakening,
         features=features,
         kernel=kernel,
+        position=position,
         workers=workers,
     )
     degree = np.asarray(A.sum(axis=1)).ravel()
