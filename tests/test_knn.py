@@ -182,7 +182,7 @@ def test_alphamatting_not_worse_than_pymatting(alphamatting_dir):
     With ``variant="pymatting"``, which reproduces PyMatting's alpha (the same
     MSE to about 0.1% per image: neighbour ties and the CG stopping point
     differ); the paper's settings do not pass this bar (docs/knn.md). A subset (4 images
-    x 2 trimaps, about 60 s with PyMatting); the full comparison is
+    x 2 trimaps, about 90 s with PyMatting); the full comparison is
     benchmarks/bench_knn.py.
     """
     pymatting = pytest.importorskip("pymatting")
