@@ -672,13 +672,7 @@ def _run_evaluate(argv: list[str]) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out '{out}' is a file, not a folder")
-    if args.preview is not None:
-        from .io import check_output_path
-
-        try:
-            check_output_path(args.preview)
-        except ValueError as exc:
-            raise UsageError(f"argument --preview: {exc}") from None
+    _check_preview(args.preview)
 
     from ._warnings import ClassicmatWarning
     from .evaluate import evaluate_dataset
@@ -767,6 +761,18 @@ def _batch_parser() -> _Parser:
     return parser
 
 
+def _check_preview(path: str | None) -> None:
+    """Raise UsageError if the contact sheet cannot be written at ``path``."""
+    if path is None:
+        return
+    from .io import check_output_path
+
+    try:
+        check_output_path(path)
+    except ValueError as exc:
+        raise UsageError(f"argument --preview: {exc}") from None
+
+
 def _run_batch(argv: list[str]) -> int:
     args = _batch_parser().parse_args(argv)
     for label, folder in (("images", args.images_dir), ("trimaps", args.trimaps_dir)):
@@ -775,13 +781,7 @@ def _run_batch(argv: list[str]) -> int:
     out = Path(args.output_dir)
     if out.exists() and not out.is_dir():
         raise UsageError(f"output folder '{out}' is a file")
-    if args.preview is not None:
-        from .io import check_output_path
-
-        try:
-            check_output_path(args.preview)
-        except ValueError as exc:
-            raise UsageError(f"argument --preview: {exc}") from None
+    _check_preview(args.preview)
     _, options = _method_options(args)
 
     from ._warnings import ClassicmatWarning
