@@ -3,8 +3,10 @@
 An image is a blend ``I = alpha * F + (1 - alpha) * B``. Given an image and a
 trimap, :func:`estimate_alpha` estimates the alpha matte.
 
-Heavy modules (scipy, numba kernels) are imported on first use of the name
-that needs them, so that ``import classicmat`` stays fast.
+Heavy modules (scipy, numba kernels, onnxruntime) are imported on first use
+of the name that needs them, so that ``import classicmat`` stays fast; the
+optional ONNX backend (:mod:`classicmat.deep`) needs onnxruntime only when a
+model is run.
 """
 
 from __future__ import annotations
@@ -45,6 +47,10 @@ _LAZY = {
     "FOREGROUND_METHODS": "classicmat.foreground",
     "composite": "classicmat.compose",
     "cutout": "classicmat.compose",
+    "OnnxMatting": "classicmat.deep",
+    "ModelSpec": "classicmat.deep",
+    "estimate_alpha_onnx": "classicmat.deep",
+    "trimap_from_model": "classicmat.deep",
 }
 
 __all__ = [
@@ -53,6 +59,8 @@ __all__ = [
     "EvaluationSummary",
     "FOREGROUND_METHODS",
     "METHODS",
+    "ModelSpec",
+    "OnnxMatting",
     "SOLVERS",
     "SolveResult",
     "TrimapMasks",
@@ -66,6 +74,7 @@ __all__ = [
     "estimate_alpha",
     "estimate_alpha_bayesian",
     "estimate_alpha_cf",
+    "estimate_alpha_onnx",
     "estimate_foreground",
     "evaluate_dataset",
     "gradient_error",
@@ -78,6 +87,7 @@ __all__ = [
     "split_trimap",
     "trimap_from_alpha",
     "trimap_from_mask",
+    "trimap_from_model",
     "write_image",
 ]
 
@@ -101,6 +111,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .alpha.cf import estimate_alpha_cf
     from .batch import run_batch
     from .compose import composite, cutout
+    from .deep import ModelSpec, OnnxMatting, estimate_alpha_onnx, trimap_from_model
     from .evaluate import EvaluationSummary, evaluate_dataset
     from .foreground import FOREGROUND_METHODS, estimate_foreground
     from .io import read_image, write_image

@@ -15,8 +15,8 @@ import classicmat
 def test_import_loads_no_heavy_module():
     code = (
         "import sys, json, classicmat; "
-        "print(json.dumps([m for m in ('numba', 'scipy', 'numpy', 'PIL', 'pyamg', 'sklearn') "
-        "if m in sys.modules]))"
+        "print(json.dumps([m for m in ('numba', 'scipy', 'numpy', 'PIL', 'pyamg', 'sklearn', "
+        "'onnxruntime', 'onnx', 'classicmat.deep') if m in sys.modules]))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout) == []
