@@ -3,6 +3,8 @@
 ::
 
     classicmat IMAGE TRIMAP [-o OUT] [--method NAME] [--epsilon E] [--radius R] ...
+    classicmat IMAGE [TRIMAP] --method onnx --model M.onnx [--spec NAME] ...
+    classicmat IMAGE --auto-trimap M.onnx [--method NAME] ...
     classicmat methods
     classicmat evaluate --dataset DIR --layout NAME --out DIR [--methods cf,...] ...
     classicmat batch IMAGES_DIR TRIMAPS_DIR -o OUT_DIR [--method NAME] [--jobs N] ...
@@ -10,7 +12,8 @@
 
 A first argument that is a subcommand name (``methods``, ``evaluate``,
 ``batch``) runs that subcommand;
-anything else is the IMAGE TRIMAP form. Heavy modules (numpy, scipy, numba)
+anything else is the IMAGE TRIMAP form (TRIMAP may be left out for a
+trimap-free ONNX model, and must be with ``--auto-trimap``). Heavy modules (numpy, scipy, numba)
 are imported inside functions, only when needed: ``--version`` imports none
 of them, ``--help`` and ``methods`` only numpy (through the method registry).
 
@@ -40,6 +43,10 @@ PROG = "classicmat"
 #: Names in :data:`classicmat.solvers.SOLVERS`, for ``--help`` without importing
 #: scipy. ``tests/test_cli.py`` checks that the two agree.
 SOLVER_NAMES = ("auto", "cg", "cg-jacobi", "cg-ichol", "cg-amg", "multigrid", "direct")
+
+#: Names in :data:`classicmat.deep.PRESETS`, for ``--help`` and ``--spec`` without
+#: importing numpy. ``tests/test_deep.py`` checks that the two agree.
+PRESET_NAMES = ("trimap-4ch", "trimap-6ch", "trimap-onehot", "trimap-free")
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -144,6 +151,41 @@ def _int_list(text: str) -> tuple[int, ...]:
     return tuple(_positive_int(part) for part in text.split(","))
 
 
+def _unit_float(text: str) -> float:
+    value = _number(text, integer=False, low=0.0, low_open=False)
+    if value > 1.0:
+        raise argparse.ArgumentTypeError(f"must be <= 1, got {text!r}")
+    return value
+
+
+def _name_list(text: str) -> list[str]:
+    """``"cuda,cpu"`` -> ``["cuda", "cpu"]``."""
+    names = [part.strip() for part in text.split(",")]
+    if not all(names):
+        raise argparse.ArgumentTypeError(f"expected comma-separated names, got {text!r}")
+    return names
+
+
+def _spec_arg(text: str) -> str | dict:
+    """A preset name, or a JSON object of spec fields (``{"preset": ..., "sigmoid": true}``)."""
+    import json
+
+    if text.lstrip().startswith("{"):
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise argparse.ArgumentTypeError(f"invalid JSON ({exc.msg}): {text!r}") from None
+        if not isinstance(value, dict):  # pragma: no cover - "{" starts an object
+            raise argparse.ArgumentTypeError(f"expected a JSON object, got {text!r}")
+        return value
+    if text not in PRESET_NAMES:
+        raise argparse.ArgumentTypeError(
+            f"expected a preset ({', '.join(PRESET_NAMES)}) or a JSON object of spec "
+            f"fields, got {text!r}"
+        )
+    return text
+
+
 # Options of the alpha methods: (name, flag, type, metavar, help). Passed to the
 # method only when given, so that each method keeps its own defaults.
 _METHOD_OPTIONS = (
@@ -177,6 +219,49 @@ _METHOD_OPTIONS = (
     ("lambda_", "--lambda_", _positive_float, "X", "knn: weight of the known pixels (100)"),
     ("variant", "--variant", str, "NAME", "knn: presets, paper (default) or pymatting"),
     ("position", "--position", str, "NAME", "knn: position scaling, diagonal or axes"),
+    # onnx
+    ("model", "--model", str, "FILE", "onnx: the ONNX model file (required)"),
+    (
+        "spec",
+        "--spec",
+        _spec_arg,
+        "SPEC",
+        "onnx: how to feed the model: a preset (" + ", ".join(PRESET_NAMES) + ") or a JSON "
+        "object of fields; default: inferred from the model's inputs",
+    ),
+    (
+        "providers",
+        "--providers",
+        _name_list,
+        "LIST",
+        "onnx: execution providers in order, e.g. cuda,cpu (default: cpu)",
+    ),
+    ("threads", "--threads", _positive_int, "N", "onnx: threads per operator"),
+)
+
+# The automatic trimap: (option of estimate_alpha, flag, type, metavar, help).
+_AUTO_TRIMAP_OPTIONS = (
+    (
+        "trimap_fg_threshold",
+        "--trimap-fg-threshold",
+        _unit_float,
+        "X",
+        "mask values >= X are known foreground (default 0.95)",
+    ),
+    (
+        "trimap_bg_threshold",
+        "--trimap-bg-threshold",
+        _unit_float,
+        "X",
+        "mask values <= X are known background (default 0.05)",
+    ),
+    (
+        "trimap_kernel_size",
+        "--trimap-kernel-size",
+        _positive_int,
+        "N",
+        "width of the erosion that opens the unknown band, px (default 11)",
+    ),
 )
 
 _EPILOG = f"""\
@@ -193,6 +278,14 @@ subcommands:
 trimap:
   gray, 0 = background, 255 = foreground, anything between = unknown
   (after scaling to [0, 1]: <= 0.1 background, >= 0.9 foreground).
+  Left out with --method onnx and a trimap-free model, and with
+  --auto-trimap MODEL: a trimap-free ONNX model's mask, thresholded and
+  eroded, becomes the trimap, then --method refines the unknown band.
+
+onnx (pip install "classicmat[onnx]"):
+  --method onnx --model M.onnx runs a deep matting network with onnxruntime;
+  --spec names how to feed it (default: inferred from its inputs). See
+  docs/onnx.md.
 
 method options:
   --epsilon, --radius, --solver, --rtol, --atol and --maxiter are passed to
@@ -212,6 +305,9 @@ examples:
   {PROG} lemur.png lemur_trimap.png --background beach.jpg --composite lemur_beach.png
   {PROG} photo.jpg trimap.png -o out/alpha.png --16bit
   {PROG} photo.jpg trimap.png --epsilon 1e-5 --solver cg-amg
+  {PROG} photo.jpg trimap.png --method onnx --model vitmatte.onnx
+  {PROG} portrait.jpg --method onnx --model modnet.onnx
+  {PROG} portrait.jpg --auto-trimap modnet.onnx --method cf
 """
 
 
@@ -234,7 +330,10 @@ def _add_method_arguments(parser: _Parser) -> None:
 def _run_parser() -> _Parser:
     parser = _Parser(
         prog=PROG,
-        usage="%(prog)s [options] IMAGE TRIMAP\n       %(prog)s methods\n"
+        usage="%(prog)s [options] IMAGE TRIMAP\n"
+        "       %(prog)s [options] IMAGE [TRIMAP] --method onnx --model M.onnx\n"
+        "       %(prog)s [options] IMAGE --auto-trimap M.onnx [--method NAME]\n"
+        "       %(prog)s methods\n"
         "       %(prog)s evaluate --dataset DIR --layout NAME --out DIR ...\n"
         "       %(prog)s batch IMAGES_DIR TRIMAPS_DIR -o OUT_DIR ...\n"
         "       %(prog)s --version",
@@ -244,8 +343,17 @@ def _run_parser() -> _Parser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    parser.add_argument("image", metavar="IMAGE", help="input image (PNG, JPEG, TIFF, ...)")
-    parser.add_argument("trimap", metavar="TRIMAP", help="trimap of the same size as IMAGE")
+    # both optional for argparse; _check_positionals says what is missing
+    parser.add_argument(
+        "image", metavar="IMAGE", nargs="?", help="input image (PNG, JPEG, TIFF, ...)"
+    )
+    parser.add_argument(
+        "trimap",
+        metavar="TRIMAP",
+        nargs="?",
+        help="trimap of the same size as IMAGE (not with --auto-trimap; optional with "
+        "--method onnx and a trimap-free model)",
+    )
     parser.add_argument(
         "-o",
         "--output",
@@ -261,6 +369,17 @@ def _run_parser() -> _Parser:
         help="write a 16-bit PNG (default: 8-bit)",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    auto = parser.add_argument_group(
+        "automatic trimap (a trimap-free ONNX model's mask, thresholded and eroded)"
+    )
+    auto.add_argument(
+        "--auto-trimap",
+        metavar="MODEL",
+        help="make the trimap with this trimap-free ONNX model (instead of TRIMAP); "
+        "--method then refines it",
+    )
+    for _, flag, type_, metavar, text in _AUTO_TRIMAP_OPTIONS:
+        auto.add_argument(flag, type=type_, metavar=metavar, default=None, help=text)
     fg = parser.add_argument_group(
         "foreground, cutout and composite (the foreground colours are estimated from "
         "the image and the alpha matte, so the old background does not bleed through)"
@@ -335,16 +454,52 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def _check_paths(args: argparse.Namespace) -> tuple[Path, Path, Path]:
+def _check_positionals(args: argparse.Namespace) -> None:
+    """IMAGE is required; TRIMAP too, unless --auto-trimap or --method onnx; raise UsageError."""
+    trimap_optional = args.method == "onnx" or args.auto_trimap is not None
+    if args.image is None:
+        missing = "IMAGE" if trimap_optional else "IMAGE, TRIMAP"
+        raise UsageError(f"the following arguments are required: {missing}")
+    if args.auto_trimap is not None:
+        if args.trimap is not None:
+            raise UsageError(
+                f"give TRIMAP or --auto-trimap, not both (got TRIMAP '{args.trimap}')"
+            )
+        return
+    for name, flag, *_ in _AUTO_TRIMAP_OPTIONS:
+        if getattr(args, name) is not None:
+            raise UsageError(f"{flag} needs --auto-trimap MODEL")
+    if args.trimap is None and not trimap_optional:
+        raise UsageError(
+            "the following arguments are required: TRIMAP (or --auto-trimap MODEL, or "
+            "--method onnx with a trimap-free model)"
+        )
+
+
+def _check_paths(args: argparse.Namespace) -> tuple[Path, Path | None, Path]:
     """Check the input and output paths before any work; raise UsageError."""
     from .io import check_output_path
 
-    inputs = {"image": Path(args.image), "trimap": Path(args.trimap)}
+    inputs = {"image": Path(args.image)}
+    if args.trimap is not None:
+        inputs["trimap"] = Path(args.trimap)
+    models = {}
+    if getattr(args, "model", None) is not None:
+        models["model"] = Path(args.model)
+    if args.auto_trimap is not None:
+        models["--auto-trimap model"] = Path(args.auto_trimap)
     for label, path in inputs.items():
         if not path.exists():
             raise UsageError(f"{label} file not found: '{path}'")
         if path.is_dir():
             raise UsageError(f"{label} '{path}' is a directory, not an image file")
+    for label, path in models.items():
+        if not path.exists():
+            raise UsageError(f"{label} file not found: '{path}'")
+        if path.is_dir():
+            raise UsageError(f"{label} '{path}' is a directory, not an ONNX file")
+    image_and_trimap = dict(inputs)
+    inputs.update(models)
     if args.output is None:
         output = Path(f"{inputs['image'].stem}_alpha.png")
     else:
@@ -363,7 +518,7 @@ def _check_paths(args: argparse.Namespace) -> tuple[Path, Path, Path]:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     _check_extra_outputs(args, inputs, output)
-    return inputs["image"], inputs["trimap"], output
+    return image_and_trimap["image"], image_and_trimap.get("trimap"), output
 
 
 def _is_colour(text: str) -> bool:
@@ -434,7 +589,59 @@ def _method_options(args: argparse.Namespace) -> tuple[Callable, dict[str, Any]]
             raise UsageError(
                 f"method {args.method!r} has no option --{name} (its options: {flags or 'none'})"
             )
+    for name in _required_options(func):
+        if name not in given:
+            raise UsageError(f"method {args.method!r} needs --{name}")
     return func, given
+
+
+def _required_options(func: Callable) -> list[str]:
+    """Keyword-only parameters of ``func`` without a default (``model`` of onnx)."""
+    import inspect
+
+    return [
+        p.name
+        for p in inspect.signature(func).parameters.values()
+        if p.kind is inspect.Parameter.KEYWORD_ONLY and p.default is inspect.Parameter.empty
+    ]
+
+
+def _open_sessions(args: argparse.Namespace, options: dict, has_trimap: bool) -> dict:
+    """Load the ONNX models before reading the images; return the auto-trimap options.
+
+    With ``--method onnx`` the session replaces the model options in
+    ``options``. Raises UsageError when the model and the given inputs do
+    not go together (a trimap-based model without TRIMAP, a trimap-based
+    model for --auto-trimap).
+    """
+    auto: dict[str, Any] = {}
+    if args.method != "onnx" and args.auto_trimap is None:
+        return auto
+    from .deep import get_session
+
+    if args.method == "onnx":
+        model_options = {
+            k: options.pop(k) for k in ("spec", "providers", "threads") if k in options
+        }
+        session = get_session(options["model"], **model_options)
+        options["model"] = session
+        if session.needs_trimap and not has_trimap and args.auto_trimap is None:
+            raise UsageError(
+                f"model '{args.model}' takes a trimap ({session.spec.describe_inputs()}): "
+                f"give TRIMAP, or --auto-trimap MODEL"
+            )
+    if args.auto_trimap is not None:
+        session = get_session(args.auto_trimap)
+        if session.needs_trimap:
+            raise UsageError(
+                f"--auto-trimap model '{args.auto_trimap}' takes a trimap "
+                f"({session.spec.describe_inputs()}); it must be trimap-free (one RGB input)"
+            )
+        auto["trimap_model"] = session
+        for name, *_ in _AUTO_TRIMAP_OPTIONS:
+            if getattr(args, name) is not None:
+                auto[name] = getattr(args, name)
+    return auto
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
@@ -444,6 +651,7 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 
 def _run(argv: list[str]) -> int:
     args = _run_parser().parse_args(argv)
+    _check_positionals(args)
     image_path, trimap_path, output = _check_paths(args)
     func, options = _method_options(args)
 
@@ -451,12 +659,20 @@ def _run(argv: list[str]) -> int:
     from .io import read_image, write_image
 
     start = time.perf_counter()
+    auto = _open_sessions(args, options, trimap_path is not None)
     with warnings.catch_warnings():
         warnings.simplefilter("default", ClassicmatWarning)
         warnings.showwarning = _show_warning
         image = read_image(image_path, kind="image", name="image")
-        trimap = read_image(trimap_path, kind="trimap", name="trimap")
-        alpha = func(image, trimap, **options)
+        if auto:
+            from .alpha import estimate_alpha
+
+            alpha = estimate_alpha(image, "auto", method=args.method, **auto, **options)
+        else:
+            trimap = None
+            if trimap_path is not None:
+                trimap = read_image(trimap_path, kind="trimap", name="trimap")
+            alpha = func(image, trimap, **options)
         # compute every requested output first, then write them all, so that
         # a failure (say, an unreadable background) leaves no output at all
         outputs = [(output, alpha, args.bit16)]
@@ -467,7 +683,8 @@ def _run(argv: list[str]) -> int:
     if not args.quiet:
         height, width = alpha.shape[:2]
         names = ", ".join(str(path) for path, _, _ in outputs)
-        print(f"wrote {names} ({width}x{height}, {args.method}, {elapsed:.2f} s)")
+        method = f"{args.method}, auto trimap" if auto else args.method
+        print(f"wrote {names} ({width}x{height}, {method}, {elapsed:.2f} s)")
     return EXIT_OK
 
 
@@ -861,6 +1078,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             _error(f"{_one_line(exc)} (see '{PROG} --help')")
             return EXIT_USAGE
         except (ValueError, TypeError, OSError) as exc:
+            _error(_one_line(exc))
+            return EXIT_FAILURE
+        except ImportError as exc:  # an optional dependency (onnxruntime)
             _error(_one_line(exc))
             return EXIT_FAILURE
         except MemoryError:

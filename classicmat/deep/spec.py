@@ -244,11 +244,13 @@ class ModelSpec:
 
     def describe_inputs(self) -> str:
         """The expected inputs in words, for error messages."""
-        trimap = "1 trimap channel" if self.trimap_encoding == "gray" else "3 one-hot channels"
+        trimap = (
+            "1 trimap channel" if self.trimap_encoding == "gray" else "3 one-hot trimap channels"
+        )
         if self.inputs == "image":
-            return "one input of 3 channels (RGB)"
+            return "one 3-channel input: RGB"
         if self.inputs == "concat":
-            return f"one input of {self.input_channels[0]} channels (RGB + {trimap})"
+            return f"one {self.input_channels[0]}-channel input: RGB and {trimap}"
         return f"two inputs: RGB (3 channels), then the trimap ({trimap})"
 
 
