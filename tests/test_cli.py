@@ -488,3 +488,154 @@ def test_unreadable_background_leaves_no_output(in_tmp, capsys):
     assert code == 1
     assert "not a readable image" in capsys.readouterr().err
     assert _snapshot(Path.cwd()) == before
+
+
+# ------------------------------------------------ ONNX models (--method onnx)
+
+
+@pytest.fixture
+def onnx_models(in_tmp):
+    """``free.onnx`` (trimap-free, alpha = R, sharpened), ``four.onnx`` (alpha = trimap)."""
+    pytest.importorskip("onnxruntime")
+    from classicmat.deep import clear_session_cache
+
+    from .onnx_models import conv_model
+
+    clear_session_cache()
+    # network input x = 2 R - 1 in [-1, 1]; alpha = clip(10 x + 0.5): 0 or 1 on this image
+    conv_model(in_tmp / "free.onnx", [10.0, 0, 0], 0.5)
+    conv_model(in_tmp / "four.onnx", [0.0, 0.0, 0.0, 1.0])
+    yield in_tmp
+    clear_session_cache()
+
+
+def test_onnx_trimap_free_without_trimap(onnx_models, capsys):
+    assert cli.main(["image.png", "--method", "onnx", "--model", "free.onnx"]) == 0
+    assert re.fullmatch(
+        r"wrote image_alpha\.png \(32x24, onnx, \d+\.\d\d s\)\n", capsys.readouterr().out
+    )
+    _, alpha = _read(onnx_models / "image_alpha.png")
+    expected = classicmat.estimate_alpha("image.png", None, method="onnx", model="free.onnx")
+    np.testing.assert_array_equal(alpha, np.rint(expected * 255))
+    assert set(np.unique(alpha)) == {0, 255}
+
+
+def test_onnx_with_trimap_and_spec(onnx_models, capsys):
+    argv = ["-q", "image.png", "trimap.png", "--method", "onnx", "--model", "four.onnx"]
+    assert (
+        cli.main([*argv, "--spec", '{"force_known": false, "trimap_values": [0, 0.25, 1]}']) == 0
+    )
+    _, alpha = _read(onnx_models / "image_alpha.png")
+    _, trimap = _read(onnx_models / "trimap.png")
+    np.testing.assert_array_equal(alpha, np.where(trimap == 128, 64, trimap))  # 0.25 -> 64
+    assert cli.main([*argv, "--spec", "trimap-4ch", "--threads", "1", "--providers", "cpu"]) == 0
+    _, alpha = _read(onnx_models / "image_alpha.png")
+    np.testing.assert_array_equal(alpha, trimap)
+
+
+def test_auto_trimap_then_cf(onnx_models, capsys):
+    argv = [
+        "image.png",
+        "--auto-trimap",
+        "free.onnx",
+        "--method",
+        "cf",
+        "--trimap-kernel-size",
+        "5",
+    ]
+    assert cli.main([*argv, "-o", "auto.png"]) == 0
+    assert re.fullmatch(
+        r"wrote auto\.png \(32x24, cf, auto trimap, \d+\.\d\d s\)\n", capsys.readouterr().out
+    )
+    _, alpha = _read(onnx_models / "auto.png")
+    expected = classicmat.estimate_alpha(
+        "image.png", "auto", method="cf", trimap_model="free.onnx", trimap_kernel_size=5
+    )
+    np.testing.assert_array_equal(alpha, np.rint(expected * 255))
+
+
+ONNX_ERRORS = {
+    "trimap model without trimap": (
+        ["image.png", "--method", "onnx", "--model", "four.onnx"],
+        2,
+        r"model 'four.onnx' takes a trimap \(one 4-channel input: RGB and 1 trimap channel\): "
+        r"give TRIMAP",
+    ),
+    "onnx without --model": (
+        ["image.png", "--method", "onnx"],
+        2,
+        "method 'onnx' needs --model",
+    ),
+    "--model for cf": (
+        ["image.png", "trimap.png", "--model", "free.onnx"],
+        2,
+        "method 'cf' has no option --model",
+    ),
+    "missing model": (
+        ["image.png", "--method", "onnx", "--model", "nope.onnx"],
+        2,
+        "model file not found: 'nope.onnx'",
+    ),
+    "output is the model": (
+        ["image.png", "--method", "onnx", "--model", "free.onnx", "-o", "free.onnx"],
+        2,
+        "output 'free.onnx' is the model file; refusing to overwrite an input",
+    ),
+    "bad --spec": (
+        ["image.png", "--method", "onnx", "--model", "free.onnx", "--spec", "modnet"],
+        2,
+        r"argument --spec: expected a preset \(trimap-4ch, ",
+    ),
+    "bad --spec JSON": (
+        ["image.png", "--method", "onnx", "--model", "free.onnx", "--spec", "{sigmoid}"],
+        2,
+        r"argument --spec: invalid JSON",
+    ),
+    "TRIMAP and --auto-trimap": (
+        ["image.png", "trimap.png", "--auto-trimap", "free.onnx"],
+        2,
+        "give TRIMAP or --auto-trimap, not both",
+    ),
+    "auto-trimap threshold alone": (
+        ["image.png", "trimap.png", "--trimap-fg-threshold", "0.9"],
+        2,
+        "--trimap-fg-threshold needs --auto-trimap MODEL",
+    ),
+    "auto-trimap threshold above 1": (
+        ["image.png", "--auto-trimap", "free.onnx", "--trimap-fg-threshold", "2"],
+        2,
+        "argument --trimap-fg-threshold: must be <= 1, got '2'",
+    ),
+    "auto-trimap with a trimap model": (
+        ["image.png", "--auto-trimap", "four.onnx"],
+        2,
+        "--auto-trimap model 'four.onnx' takes a trimap",
+    ),
+    "missing auto-trimap model": (
+        ["image.png", "--auto-trimap", "nope.onnx"],
+        2,
+        "--auto-trimap model file not found: 'nope.onnx'",
+    ),
+    "model not ONNX": (
+        ["image.png", "--method", "onnx", "--model", "trimap.png", "-o", "a.png"],
+        1,
+        "model 'trimap.png' is not an ONNX model",
+    ),
+    "unavailable provider": (
+        ["image.png", "--method", "onnx", "--model", "free.onnx", "--providers", "cuda"],
+        1,
+        "execution provider 'cuda' is not available",
+    ),
+    "no image": (["--method", "onnx", "--model", "free.onnx"], 2, "required: IMAGE \\("),
+}
+
+
+@pytest.mark.parametrize("argv, code, message", ONNX_ERRORS.values(), ids=ONNX_ERRORS.keys())
+def test_onnx_errors(onnx_models, capsys, argv, code, message):
+    before = _snapshot(onnx_models)
+    assert cli.main(argv) == code
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert re.match(rf"classicmat: error: .*{message}", err), err
+    assert _snapshot(onnx_models) == before
