@@ -9,8 +9,9 @@ import numpy as np
 import scipy.sparse
 
 from .._validation import as_image, as_trimap, check_number, check_same_size
+from ..laplacian._knn_kernels import knn_system
 from ..laplacian.closed_form import check_trimap_has_known
-from ..laplacian.knn import knn_laplacian
+from ..laplacian.knn import _check_options, knn_neighbors
 from ..trimap import split_trimap
 
 #: The settings of each ``variant``; options given explicitly override them.
@@ -157,36 +158,45 @@ def estimate_alpha_knn(
     hard = isinstance(lambda_, numbers.Real) and lambda_ == np.inf
     if not hard:
         lambda_ = check_number(lambda_, "lambda_", low=0.0, low_open=True)
+    n_neighbors, level, spatial_weakening = _check_options(
+        n_neighbors, level, spatial_weakening, features, kernel, position
+    )
     SOLVERS.entry(solver)  # validate before any work
     masks = split_trimap(trimap)
     check_trimap_has_known(masks)
     if not masks.is_unknown.any():
         return masks.is_fg.astype(np.float64)
-    L = knn_laplacian(
-        image,
-        n_neighbors=n_neighbors,
-        level=level,
-        spatial_weakening=spatial_weakening,
-        features=features,
-        kernel=kernel,
-        position=position,
+    neighbors, values = knn_neighbors(
+        image, n_neighbors, level, spatial_weakening, features, kernel, position
     )
     del image
+    n = neighbors.shape[0]
+    is_fg = masks.is_fg.ravel()
     if hard:
         # alpha fixed on the known pixels: L_UU x = -L_UK alpha_K
-        unknown = np.flatnonzero(masks.is_unknown)
-        rows = L[unknown]
-        del L
-        A = rows[:, unknown].tocsr()
-        b = -(rows @ masks.is_fg.ravel().astype(np.float64))
-        del rows
+        unknown = np.flatnonzero(masks.is_unknown.ravel())
+        col_id = np.full(n, -1, dtype=np.int64)
+        col_id[unknown] = np.arange(unknown.size)
+        data, indices, indptr, b = knn_system(
+            neighbors,
+            values,
+            unknown,
+            col_id,
+            unknown.size,
+            is_fg.astype(np.float64),
+            np.zeros(n),
+        )
     else:
         # the paper: soft constraints, all pixels are unknowns of the system
-        unknown = None
-        is_known = masks.is_known.ravel().astype(np.float64)
-        A = (L + scipy.sparse.diags_array(lambda_ * is_known, format="csr")).tocsr()
-        del L
-        b = lambda_ * masks.is_fg.ravel().astype(np.float64)
+        unknown = np.arange(n)
+        lam_known = lambda_ * masks.is_known.ravel()
+        data, indices, indptr, _ = knn_system(
+            neighbors, values, unknown, unknown, n, np.zeros(n), lam_known
+        )
+        b = lambda_ * is_fg.astype(np.float64)
+    del neighbors, values
+    A = scipy.sparse.csr_array((data, indices, indptr), shape=(unknown.size, unknown.size))
+    A.sort_indices()
     if solver == "auto":
         solver = AUTO_SOLVER
     result = solve(A, b, solver=solver, rtol=rtol, atol=atol, maxiter=maxiter)

@@ -35,3 +35,170 @@ def soft_kernel(features: np.ndarray, neighbors: np.ndarray, scale: float) -> np
         out,
     )
     return out
+
+
+@njit
+def _count_reverse(neighbors, row_id, rev_ptr):
+    """``rev_ptr[row_id[i] + 1]`` += the number of pixels ``j != i`` that list ``i``."""
+    n, k = neighbors.shape
+    for j in range(n):
+        for t in range(k):
+            i = neighbors[j, t]
+            if i >= 0 and i != j and row_id[i] >= 0:
+                rev_ptr[row_id[i] + 1] += 1
+
+
+@njit
+def _fill_reverse(neighbors, values, binary, row_id, rev_ptr, rev_src, rev_val):
+    """The reverse lists: pixel ``j`` listing ``i`` puts ``(j, w_ji)`` in row ``row_id[i]``.
+
+    ``rev_ptr`` holds the row starts. Serial: a row receives from any pixel.
+    """
+    n, k = neighbors.shape
+    fill = rev_ptr[:-1].copy()
+    for j in range(n):
+        for t in range(k):
+            i = neighbors[j, t]
+            if i >= 0 and i != j and row_id[i] >= 0:
+                r = row_id[i]
+                rev_src[fill[r]] = j
+                rev_val[fill[r]] = 1.0 if binary else values[j, t]
+                fill[r] += 1
+
+
+@njit(parallel=True)
+def _system_rows(
+    neighbors,
+    values,
+    binary,
+    rows,
+    col_id,
+    n_cols,
+    known_alpha,
+    diag_extra,
+    rev_ptr,
+    rev_src,
+    rev_val,
+    n_chunks,
+    count_only,
+    indptr,
+    indices,
+    data,
+    b,
+):
+    """Rows of ``L + diag(diag_extra)`` (``L = D - A``, ``A = W + W^T``) for the pixels ``rows``.
+
+    Row ``r`` is pixel ``i = rows[r]``; its neighbours ``j`` are its own list
+    (``neighbors[i]``, weights ``values[i]`` or 1 if ``binary``) and the
+    pixels that list it (``rev_*``). A neighbour with ``col_id[j] >= 0``
+    is the column ``col_id[j]`` of the system (entries of the same column
+    are summed); one with ``col_id[j] < 0`` moves to the right-hand side,
+    ``b[r] += a_ij * known_alpha[j]``. Self pairs are skipped (they cancel
+    in ``D - A``). The diagonal ``D_ii + diag_extra[i]`` is the first entry
+    of the row.
+
+    With ``count_only`` only ``indptr[r + 1]`` (entries of row ``r``) is
+    written; otherwise ``indptr`` holds the row starts and ``indices``,
+    ``data`` and ``b`` are filled. Chunks of rows run in parallel with their
+    own column markers.
+    """
+    m = rows.shape[0]
+    k = neighbors.shape[1]
+    for c in prange(n_chunks):
+        start = c * m // n_chunks
+        stop = (c + 1) * m // n_chunks
+        stamp = np.full(n_cols, -1, np.int64)
+        slot = np.empty(n_cols, np.int64)
+        for r in range(start, stop):
+            i = rows[r]
+            pos = 0 if count_only else indptr[r]
+            first = pos
+            pos += 1  # the diagonal
+            degree = 0.0
+            rhs = 0.0
+            ci = col_id[i]
+            if ci >= 0:
+                stamp[ci] = r
+                slot[ci] = first
+            n_own = k
+            n_rev = rev_ptr[r + 1] - rev_ptr[r]
+            for e in range(n_own + n_rev):
+                if e < n_own:
+                    j = neighbors[i, e]
+                    if j < 0 or j == i:
+                        continue
+                    a = 1.0 if binary else values[i, e]
+                else:
+                    q = rev_ptr[r] + e - n_own
+                    j = rev_src[q]
+                    a = rev_val[q]
+                degree += a
+                cj = col_id[j]
+                if cj < 0:
+                    rhs += a * known_alpha[j]
+                    continue
+                if stamp[cj] == r:
+                    if not count_only:
+                        data[slot[cj]] -= a
+                    continue
+                stamp[cj] = r
+                slot[cj] = pos
+                if not count_only:
+                    indices[pos] = cj
+                    data[pos] = -a
+                pos += 1
+            if count_only:
+                indptr[r + 1] = pos
+            else:
+                indices[first] = ci
+                data[first] = degree + diag_extra[i]
+                b[r] = rhs
+
+
+def knn_system(
+    neighbors: np.ndarray,
+    values: np.ndarray | None,
+    rows: np.ndarray,
+    col_id: np.ndarray,
+    n_cols: int,
+    known_alpha: np.ndarray,
+    diag_extra: np.ndarray,
+):
+    """CSR arrays ``(data, indices, indptr)`` and right-hand side of rows of the KNN system.
+
+    See :func:`_system_rows`. ``values=None`` is the binary kernel (every
+    weight 1). ``rows`` must map to ``col_id >= 0`` (the diagonal is a
+    column of the system).
+    """
+    import numba
+
+    n = neighbors.shape[0]
+    m = rows.shape[0]
+    binary = values is None
+    if binary:
+        values = np.ones((1, 1))
+    row_id = np.full(n, -1, dtype=np.int64)
+    row_id[rows] = np.arange(m)
+    rev_ptr = np.zeros(m + 1, dtype=np.int64)
+    _count_reverse(neighbors, row_id, rev_ptr)
+    np.cumsum(rev_ptr, out=rev_ptr)
+    rev_src = np.empty(int(rev_ptr[-1]), dtype=neighbors.dtype)
+    rev_val = np.empty(int(rev_ptr[-1]), dtype=np.float64)
+    _fill_reverse(neighbors, values, binary, row_id, rev_ptr, rev_src, rev_val)
+    del row_id
+    n_chunks = max(1, min(m, numba.get_num_threads()))
+    indptr = np.zeros(m + 1, dtype=np.int64)
+    dummy_i = np.empty(0, dtype=np.int32)
+    dummy_f = np.empty(0, dtype=np.float64)
+    args = (neighbors, values, binary, rows, col_id, n_cols, known_alpha, diag_extra)
+    args += (rev_ptr, rev_src, rev_val, n_chunks)
+    _system_rows(*args, True, indptr, dummy_i, dummy_f, dummy_f)
+    # counts -> starts
+    np.cumsum(indptr, out=indptr)
+    nnz = int(indptr[-1])
+    index_dtype = np.int32 if max(nnz, n_cols) < 2**31 else np.int64
+    indices = np.empty(nnz, dtype=index_dtype)
+    data = np.empty(nnz, dtype=np.float64)
+    b = np.zeros(m, dtype=np.float64)
+    _system_rows(*args, False, indptr, indices, data, b)
+    return data, indices, indptr.astype(index_dtype, copy=False), b

@@ -1,0 +1,115 @@
+"""The KD-tree search and the KNN system kernels against plain NumPy references."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from classicmat.laplacian._kdtree import nearest_neighbors_all
+from classicmat.laplacian._knn_kernels import knn_system
+
+
+def brute_force_knn(points, k):
+    """Squared distances (n, n) and the k smallest per row, sorted (NumPy)."""
+    dist = ((points[:, None, :] - points[None, :, :]) ** 2).sum(axis=2)
+    return dist, np.sort(dist, axis=1)[:, :k]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(1, 300),
+    dim=st.integers(1, 6),
+    k=st.integers(1, 25),
+    levels=st.sampled_from([0, 3, 1000]),
+)
+def test_kdtree_matches_brute_force(seed, n, dim, k, levels):
+    rng = np.random.default_rng(seed)
+    points = rng.random((n, dim))
+    if levels:  # few distinct values: many exact ties and duplicate points
+        points = np.floor(points * levels) / levels
+    index, dist = nearest_neighbors_all(points, k, return_distance=True)
+    full, expected = brute_force_knn(points, k)
+    k = min(k, n)
+    assert index.shape == (n, k)
+    # the same k smallest distances (float64 as the reference, same rounding)
+    np.testing.assert_allclose(dist, np.sqrt(expected), rtol=1e-15, atol=0)
+    # every index is a distinct point at the distance it claims
+    assert (np.sort(index, axis=1)[:, 1:] != np.sort(index, axis=1)[:, :-1]).all()
+    np.testing.assert_array_equal(full[np.arange(n)[:, None], index], expected)
+    # the point itself is among its neighbours (distance 0)
+    assert (index == np.arange(n)[:, None]).any(axis=1).all() or levels
+
+
+def test_kdtree_neighbours_without_ties_equal_brute_force_order():
+    points = np.random.default_rng(3).random((2000, 5))
+    index = nearest_neighbors_all(points, 12)
+    full, _ = brute_force_knn(points, 12)
+    np.testing.assert_array_equal(index, np.argsort(full, axis=1, kind="stable")[:, :12])
+    assert index.dtype == np.int32
+
+
+def test_kdtree_selected_rows_only():
+    points = np.random.default_rng(4).random((500, 3))
+    selected = np.zeros(500, dtype=bool)
+    selected[::7] = True
+    part = nearest_neighbors_all(points, 6, selected=selected)
+    whole = nearest_neighbors_all(points, 6)
+    np.testing.assert_array_equal(part[selected], whole[selected])
+    assert (part[~selected] == -1).all()
+
+
+def test_kdtree_all_points_equal():
+    index, dist = nearest_neighbors_all(np.ones((3000, 4)), 5, return_distance=True)
+    assert (dist == 0).all()
+    assert (np.sort(index, axis=1)[:, 1:] != np.sort(index, axis=1)[:, :-1]).all()
+
+
+def dense_system(neighbors, values, n):
+    """Dense L = D - A with A = W + W^T, W[i, nb[i, t]] += w (loops)."""
+    W = np.zeros((n, n))
+    for i in range(n):
+        for t in range(neighbors.shape[1]):
+            if neighbors[i, t] >= 0:
+                W[i, neighbors[i, t]] += 1.0 if values is None else values[i, t]
+    A = W + W.T
+    return np.diag(A.sum(axis=1)) - A
+
+
+@pytest.mark.parametrize("binary", [True, False])
+def test_knn_system_matches_dense(binary):
+    rng = np.random.default_rng(7)
+    n = 60
+    points = rng.random((n, 4))
+    # two passes side by side: the same pair can appear twice, and self pairs
+    neighbors = np.hstack(
+        [nearest_neighbors_all(points, 7), nearest_neighbors_all(points * [1, 1, 0.1, 0.1], 3)]
+    )
+    values = None if binary else rng.random(neighbors.shape)
+    L = dense_system(neighbors, values, n)
+    known = rng.random(n) < 0.4
+    alpha_known = np.where(known, (rng.random(n) < 0.5).astype(float), 0.0)
+
+    # soft constraints: every row and column, lambda on the known diagonal
+    every = np.arange(n)
+    extra = 100.0 * known
+    data, indices, indptr, b = knn_system(neighbors, values, every, every, n, np.zeros(n), extra)
+    import scipy.sparse
+
+    S = scipy.sparse.csr_array((data, indices, indptr), shape=(n, n)).toarray()
+    np.testing.assert_allclose(S, L + np.diag(extra), rtol=0, atol=1e-12)
+    assert (b == 0).all()
+
+    # hard constraints: rows and columns of the unknown pixels, known ones to b
+    unknown = np.flatnonzero(~known)
+    col_id = np.full(n, -1)
+    col_id[unknown] = np.arange(unknown.size)
+    data, indices, indptr, b = knn_system(
+        neighbors, values, unknown, col_id, unknown.size, alpha_known, np.zeros(n)
+    )
+    m = unknown.size
+    S = scipy.sparse.csr_array((data, indices, indptr), shape=(m, m)).toarray()
+    np.testing.assert_allclose(S, L[np.ix_(unknown, unknown)], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(b, -L[unknown] @ alpha_known, rtol=0, atol=1e-12)
