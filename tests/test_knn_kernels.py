@@ -113,3 +113,41 @@ def test_knn_system_matches_dense(binary):
     S = scipy.sparse.csr_array((data, indices, indptr), shape=(m, m)).toarray()
     np.testing.assert_allclose(S, L[np.ix_(unknown, unknown)], rtol=0, atol=1e-12)
     np.testing.assert_allclose(b, -L[unknown] @ alpha_known, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("position", ["diagonal", "axes"])
+@pytest.mark.parametrize("n_neighbors", [(10, 2), (20, 10)])
+def test_restricted_search_gives_the_same_unknown_rows(position, n_neighbors):
+    from classicmat.laplacian.knn import knn_neighbors
+
+    # a smooth image with texture on one side: many known pixels are provably
+    # unlinked to the unknown band (and skipped), others are not
+    h, w = 60, 80
+    rng = np.random.default_rng(11)
+    yy, xx = np.mgrid[0:h, 0:w] / max(h, w)
+    image = np.dstack([xx, yy, 0.5 * (xx + yy)])
+    image[:, 50:] += 0.2 * rng.random((h, 30, 3))
+    image = np.clip(image, 0, 1)
+    unknown = np.zeros((h, w), dtype=bool)
+    unknown[:, 35:45] = True
+    unknown[20:25, :] = True
+    args = (image, n_neighbors, 2.0, 0.05, "rgb", "binary", position)
+    full, _ = knn_neighbors(*args)
+    part, _ = knn_neighbors(*args, unknown=unknown)
+    searched = (part >= 0).all(axis=1)
+    assert searched[unknown.ravel()].all()
+    assert 0.1 < searched.mean() < 0.9  # the restriction does skip pixels
+    np.testing.assert_array_equal(np.sort(part[searched], 1), np.sort(full[searched], 1))
+    n = h * w
+    rows = np.flatnonzero(unknown)
+    col_id = np.full(n, -1)
+    col_id[rows] = np.arange(rows.size)
+    alpha_known = (xx.ravel() > 0.5).astype(float)
+    a = knn_system(full, None, rows, col_id, rows.size, alpha_known, np.zeros(n))
+    b = knn_system(part, None, rows, col_id, rows.size, alpha_known, np.zeros(n))
+    import scipy.sparse
+
+    A = scipy.sparse.csr_array(a[:3], shape=(rows.size, rows.size))
+    B = scipy.sparse.csr_array(b[:3], shape=(rows.size, rows.size))
+    assert abs(A - B).max() == 0
+    np.testing.assert_array_equal(a[3], b[3])

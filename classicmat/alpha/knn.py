@@ -167,7 +167,15 @@ def estimate_alpha_knn(
     if not masks.is_unknown.any():
         return masks.is_fg.astype(np.float64)
     neighbors, values = knn_neighbors(
-        image, n_neighbors, level, spatial_weakening, features, kernel, position
+        image,
+        n_neighbors,
+        level,
+        spatial_weakening,
+        features,
+        kernel,
+        position,
+        # hard constraints need the lists that can hold an unknown pixel only
+        unknown=masks.is_unknown if hard else None,
     )
     del image
     n = neighbors.shape[0]

@@ -25,6 +25,51 @@ def _soft_kernel(features, neighbors, scale, out):
             out[i, t] = value if value > 0.0 else 0.0
 
 
+@njit(parallel=True)
+def _grid_bound(features, h, w, offsets, k, out):
+    """``out[p]``: the largest distance from pixel ``p`` to the ``k`` pixels nearest in the grid.
+
+    ``offsets`` (m, 2) are (dy, dx) by increasing dy^2 + dx^2, starting with
+    (0, 0); the first ``k`` inside the image are used. They are ``k``
+    distinct pixels, so ``out[p]`` bounds the distance from ``p`` to its
+    k-th nearest pixel in feature space from above (``inf`` if fewer than
+    ``k`` offsets fall inside the image).
+    """
+    dim = features.shape[1]
+    for p in prange(h * w):
+        y = p // w
+        x = p - y * w
+        found = 0
+        worst = 0.0
+        for o in range(offsets.shape[0]):
+            yy = y + offsets[o, 0]
+            xx = x + offsets[o, 1]
+            if yy < 0 or yy >= h or xx < 0 or xx >= w:
+                continue
+            q = yy * w + xx
+            s = 0.0
+            for c in range(dim):
+                u = features[p, c] - features[q, c]
+                s += u * u
+            if s > worst:
+                worst = s
+            found += 1
+            if found == k:
+                break
+        out[p] = np.sqrt(worst) if found == k else np.inf
+
+
+def grid_bound(features: np.ndarray, h: int, w: int, k: int) -> np.ndarray:
+    """(H W,) upper bounds of every pixel's k-th nearest distance (see :func:`_grid_bound`)."""
+    radius = int(np.ceil(np.sqrt(k))) + 1  # enough even in a corner of the image
+    dy, dx = np.mgrid[-radius : radius + 1, -radius : radius + 1]
+    order = np.argsort((dy * dy + dx * dx).ravel(), kind="stable")
+    offsets = np.column_stack([dy.ravel()[order], dx.ravel()[order]]).astype(np.int64)
+    out = np.empty(h * w)
+    _grid_bound(np.ascontiguousarray(features, dtype=np.float64), h, w, offsets, k, out)
+    return out
+
+
 def soft_kernel(features: np.ndarray, neighbors: np.ndarray, scale: float) -> np.ndarray:
     """(n, k) soft kernel values of the neighbour lists (see :func:`_soft_kernel`)."""
     out = np.empty(neighbors.shape, dtype=np.float64)

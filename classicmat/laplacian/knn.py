@@ -107,21 +107,50 @@ def knn_neighbors(
     features: str,
     kernel: str,
     position: str,
-    selected: tuple | None = None,
+    unknown: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Neighbour lists of every pixel from all passes, and their kernel weights.
 
     Returns ``neighbors`` (H W, sum(n_neighbors)) with the passes side by
     side and ``values`` of the same shape (``None`` for the binary kernel).
-    ``selected``, one bool mask per pass, restricts each pass's queries
-    (rows of other pixels are -1 in that pass).
+
+    With ``unknown`` ((H, W) bool), only the lists that can hold an unknown
+    pixel are searched: those of the unknown pixels, and those of the known
+    pixels ``p`` for which ``s * e(p) <= u(p)``, where ``e(p)`` is the
+    distance in the image from ``p`` to the nearest unknown pixel, ``s`` the
+    smallest spatial scale of the features (so ``s * e(p)`` is a lower bound
+    of the feature distance from ``p`` to any unknown pixel) and ``u(p)``
+    an upper bound of the distance to its k-th neighbour (its ``k`` nearest
+    pixels in the grid, :func:`._knn_kernels.grid_bound`). Any other known
+    pixel provably lists no unknown pixel. The rows of pixels not searched
+    are -1: this is exact for the rows of the unknown pixels, which is all
+    that hard constraints need.
     """
+    h, w = image.shape[:2]
     f = knn_features(image, level=level, features=features, position=position)
     d = f.shape[1] - 2
+    if unknown is not None:
+        from scipy.ndimage import distance_transform_edt
+
+        from ._knn_kernels import grid_bound
+
+        unknown = np.asarray(unknown, dtype=bool)
+        to_unknown = distance_transform_edt(~unknown).ravel()
+        if position == "axes":
+            scale = level * min(1.0 / max(h - 1, 1), 1.0 / max(w - 1, 1))
+        else:
+            scale = level / np.sqrt(h * h + w * w)
+        unknown = unknown.ravel()
     passes = []
-    for p, k in enumerate(n_neighbors):
-        mask = None if selected is None else selected[p]
-        passes.append(nearest_neighbors(f, k, selected=mask))
+    for k in n_neighbors:
+        selected = None
+        if unknown is not None:
+            # 1e-9: margin for the rounding of the features' positions
+            bound = grid_bound(f, h, w, k)
+            selected = unknown | (scale * to_unknown * (1.0 - 1e-9) <= bound)
+            del bound
+            scale *= spatial_weakening
+        passes.append(nearest_neighbors(f, k, selected=selected))
         # the next pass sees the spatial part weakened (nonlocal neighbours)
         f[:, d:] *= spatial_weakening
     neighbors = np.hstack(passes) if len(passes) > 1 else passes[0]
