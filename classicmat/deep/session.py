@@ -221,7 +221,6 @@ class OnnxMatting:
             raise ValueError(
                 f"onnxruntime cannot load model '{self.path}': {_short(exc)}"
             ) from None
-        self._lock = threading.Lock()
         self._bind(spec)
 
     # ------------------------------------------------------------ set-up
