@@ -238,21 +238,3 @@ def test_amg_near_nullspace_shape_checked():
     A, _ = SYSTEMS["poisson"]
     with pytest.raises(ValueError, match=r"near_nullspace must have shape \(144, k\)"):
         amg(A, near_nullspace=np.ones((3, 2)))
-
-
-def test_parallel_matvec_equals_scipy_bitwise():
-    import scipy.sparse
-
-    from classicmat.solvers._krylov import PARALLEL_MATVEC_NNZ, matvec
-
-    rng = np.random.default_rng(12)
-    A = scipy.sparse.random_array(
-        (20_000, 20_000), density=1.5 * PARALLEL_MATVEC_NNZ / 4e8, rng=rng, format="csr"
-    )
-    assert A.nnz >= PARALLEL_MATVEC_NNZ
-    x = rng.standard_normal(20_000)
-    product = matvec(A)
-    assert product is not A.__matmul__
-    np.testing.assert_array_equal(product(x), A @ x)
-    small = A[:100]
-    assert matvec(small) == small.__matmul__

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._jit import njit, prange
+from .._jit import njit
 
 
 @njit
@@ -152,19 +152,3 @@ def ichol_apply(Lp, Li, Lx, perm, scale, r, out):
     for i in range(n):
         out[perm[i]] = x[i] * scale[i]
     return out
-
-
-@njit(parallel=True)
-def csr_matvec(n_chunks, indptr, indices, data, x, out):
-    """``out = A @ x`` for CSR ``A``, rows in ``n_chunks`` parallel chunks.
-
-    Each row is summed in storage order, as SciPy's ``csr_matvec`` does, so
-    the result is the same to the last bit.
-    """
-    m = indptr.shape[0] - 1
-    for c in prange(n_chunks):
-        for i in range(c * m // n_chunks, (c + 1) * m // n_chunks):
-            s = 0.0
-            for t in range(indptr[i], indptr[i + 1]):
-                s += data[t] * x[indices[t]]
-            out[i] = s

@@ -12,36 +12,6 @@ from collections.abc import Callable
 
 import numpy as np
 
-#: CSR matrices with at least this many entries use the parallel numba
-#: product (below it, SciPy's serial one is as fast).
-PARALLEL_MATVEC_NNZ = 1_000_000
-
-
-def matvec(A) -> Callable[[np.ndarray], np.ndarray]:
-    """``x -> A @ x``; for a large float64 CSR matrix, rows in parallel (same result)."""
-    import scipy.sparse
-
-    if (
-        not scipy.sparse.issparse(A)
-        or A.format != "csr"
-        or A.dtype != np.float64
-        or A.nnz < PARALLEL_MATVEC_NNZ
-    ):
-        return A.__matmul__
-    import numba
-
-    from ._kernels import csr_matvec
-
-    n_chunks = 8 * numba.get_num_threads()
-    indptr, indices, data = A.indptr, A.indices, A.data
-
-    def product(x: np.ndarray) -> np.ndarray:
-        out = np.empty(A.shape[0])
-        csr_matvec(n_chunks, indptr, indices, data, np.ascontiguousarray(x, dtype=np.float64), out)
-        return out
-
-    return product
-
 
 class BreakdownError(ArithmeticError):
     """CG met ``p^T A p <= 0`` or a non-finite value: A (or M) is not SPD."""
@@ -60,8 +30,7 @@ def pcg(
 
     Hestenes & Stiefel (1952); Saad (2003), Algorithm 9.1.
     """
-    product = matvec(A)
-    r = b - product(x)
+    r = b - A @ x
     rnorm = float(np.linalg.norm(r))
     iterations = 0
     while rnorm > target and iterations < maxiter:
@@ -70,7 +39,7 @@ def pcg(
         p = z.copy()
         rz = float(r @ z)
         while iterations < maxiter:
-            q = product(p)
+            q = A @ p
             pq = float(p @ q)
             if not (pq > 0.0 and np.isfinite(pq) and rz > 0.0 and np.isfinite(rz)):
                 if rnorm <= target:
@@ -95,7 +64,7 @@ def pcg(
             p += z
             rz = rz_new
         # confirm on the true residual; restart if the recursion drifted
-        r = b - product(x)
+        r = b - A @ x
         true_norm = float(np.linalg.norm(r))
         if not np.isfinite(true_norm):
             raise BreakdownError("conjugate gradients produced non-finite values")
@@ -117,8 +86,7 @@ def stationary(
 ) -> tuple[np.ndarray, int, float]:
     """``x <- x + M (b - A x)`` until converged: with ``M`` one multigrid cycle
     from a zero guess, each step is one cycle applied to ``x``."""
-    product = matvec(A)
-    r = b - product(x)
+    r = b - A @ x
     rnorm = float(np.linalg.norm(r))
     iterations = 0
     while rnorm > target and iterations < maxiter:
@@ -126,7 +94,7 @@ def stationary(
         iterations += 1
         if callback is not None:
             callback(x)
-        r = b - product(x)
+        r = b - A @ x
         rnorm = float(np.linalg.norm(r))
         if not np.isfinite(rnorm):
             raise BreakdownError(
