@@ -138,6 +138,13 @@ def _positive_float(text: str) -> float:
     return _number(text, integer=False, low=0.0, low_open=True)
 
 
+def _weight(text: str) -> float:
+    """A positive number, or ``inf`` (hard constraints)."""
+    if text.strip().lower() in ("inf", "infinity"):
+        return float("inf")
+    return _positive_float(text)
+
+
 def _nonnegative_float(text: str) -> float:
     return _number(text, integer=False, low=0.0, low_open=False)
 
@@ -205,20 +212,44 @@ _METHOD_OPTIONS = (
     ("max_clusters", "--max_clusters", _positive_int, "K", "bayesian: clusters per side"),
     ("tol", "--tol", _nonnegative_float, "X", "bayesian: alpha tolerance of the MAP solve"),
     # knn
-    ("n_neighbors", "--n_neighbors", _int_list, "K[,K]", "knn: neighbours per pass (10,2)"),
-    ("level", "--level", _nonnegative_float, "X", "knn: weight of the pixel position (1)"),
+    (
+        "n_neighbors",
+        "--n_neighbors",
+        _int_list,
+        "K[,K]",
+        "knn: neighbours per pass (20,10; paper 10,2)",
+    ),
+    (
+        "level",
+        "--level",
+        _nonnegative_float,
+        "X",
+        "knn: weight of the pixel position (2; paper 1)",
+    ),
     (
         "spatial_weakening",
         "--spatial_weakening",
         _nonnegative_float,
         "X",
-        "knn: position factor of later passes (0.01)",
+        "knn: position factor of later passes (0.05; paper 0.01)",
     ),
     ("features", "--features", str, "NAME", "knn: colour features, rgb or hsv"),
-    ("kernel", "--kernel", str, "NAME", "knn: affinity kernel, soft or binary"),
-    ("lambda_", "--lambda_", _positive_float, "X", "knn: weight of the known pixels (100)"),
-    ("variant", "--variant", str, "NAME", "knn: presets, paper (default) or pymatting"),
-    ("position", "--position", str, "NAME", "knn: position scaling, diagonal or axes"),
+    ("kernel", "--kernel", str, "NAME", "knn: affinity kernel, binary (default) or soft (paper)"),
+    (
+        "lambda_",
+        "--lambda_",
+        _weight,
+        "X",
+        "knn: weight of the known pixels, or inf to fix them (default inf; paper 100)",
+    ),
+    ("variant", "--variant", str, "NAME", "knn: presets, pymatting (default) or paper"),
+    (
+        "position",
+        "--position",
+        str,
+        "NAME",
+        "knn: position scaling, axes (default) or diagonal (paper)",
+    ),
     # onnx
     ("model", "--model", str, "FILE", "onnx: the ONNX model file (required)"),
     (

@@ -229,6 +229,9 @@ def test_cli_knn_options(tmp_path):
     knn = ["--method", "knn", "--n_neighbors", "6,2", "--features", "hsv", "--lambda_", "50"]
     assert main([*args, *knn]) == 0
     assert out.exists()
+    # "inf" fixes the known pixels (hard constraints); zero is refused
+    assert main([*args, "--method", "knn", "--variant", "paper", "--lambda_", "inf"]) == 0
+    assert main([*args, "--method", "knn", "--lambda_", "0"]) == 2
 
 
 def test_pymatting_variant_matches_pymatting():
