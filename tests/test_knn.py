@@ -179,7 +179,7 @@ def test_trimap_without_foreground():
 def test_alphamatting_not_worse_than_pymatting(alphamatting_dir):
     """Mean MSE on the unknown region <= PyMatting's estimate_alpha_knn (+0.1%).
 
-    With ``variant="pymatting"``, which reproduces PyMatting's alpha (the same
+    With the default (``variant="pymatting"``), which reproduces PyMatting's alpha (the same
     MSE to about 0.1% per image: neighbour ties and the CG stopping point
     differ); the paper's settings do not pass this bar (docs/knn.md). A subset (4 images
     x 2 trimaps, about 90 s with PyMatting); the full comparison is
@@ -200,7 +200,7 @@ def test_alphamatting_not_worse_than_pymatting(alphamatting_dir):
             trimap = load(alphamatting_dir / t / f"{name}.png", "L")
             unknown = (trimap > 0.1) & (trimap < 0.9)
             for out, alpha in (
-                (ours, estimate_alpha_knn(image, trimap, variant="pymatting")),
+                (ours, estimate_alpha_knn(image, trimap)),
                 (theirs, pymatting.estimate_alpha_knn(image, trimap)),
             ):
                 out.append(np.mean((alpha - gt)[unknown] ** 2))
