@@ -164,31 +164,6 @@ def knn_neighbors(
     return neighbors, soft_kernel(f, neighbors, 1.0 / (d + 2))
 
 
-def knn_affinity(
-    image: Any,
-    *,
-    n_neighbors: Any = (10, 2),
-    level: float = 1.0,
-    spatial_weakening: float = 0.01,
-    features: str = "rgb",
-    kernel: str = "soft",
-    position: str = "diagonal",
-) -> scipy.sparse.csr_array:
-    """The symmetric KNN affinity matrix ``A`` (see :func:`knn_laplacian`), zero diagonal."""
-    L = knn_laplacian(
-        image,
-        n_neighbors=n_neighbors,
-        level=level,
-        spatial_weakening=spatial_weakening,
-        features=features,
-        kernel=kernel,
-        position=position,
-    )
-    A = scipy.sparse.diags_array(L.diagonal(), format="csr") - L
-    A.eliminate_zeros()
-    return A.tocsr()
-
-
 def knn_laplacian(
     image: Any,
     *,
