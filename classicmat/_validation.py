@@ -108,9 +108,18 @@ def as_trimap(trimap: Any, *, name: str = "trimap") -> np.ndarray:
     """
     trimap = _load_if_path(trimap, name, "trimap")
     if not isinstance(trimap, np.ndarray):
+        if trimap is None:
+            raise TypeError(
+                f"{name} must be an ndarray, a PIL image or a path, got None "
+                "(only method='onnx' with a trimap-free model needs none; "
+                "trimap='auto' makes one with trimap_model=)"
+            )
+        original = trimap
         trimap = np.asarray(trimap)
         if trimap.dtype == object:
-            raise TypeError(f"{name} must be an ndarray, a PIL image or a path")
+            raise TypeError(
+                f"{name} must be an ndarray, a PIL image or a path, got {_describe(original)}"
+            )
     if trimap.ndim == 3 and trimap.shape[2] in (1, 3, 4):
         channels = trimap[:, :, : min(trimap.shape[2], 3)]
         if channels.shape[2] == 3 and not (

@@ -126,6 +126,8 @@ def test_bad_method_and_options(kwargs, error, match):
             r"channels differ",
         ),
         ([[1, 2]], np.zeros((1, 2)), TypeError, r"image must have dtype"),
+        (np.zeros((8, 8, 3)), None, TypeError, r"trimap must be .*, got None \(only method="),
+        (np.zeros((8, 8, 3)), [object()], TypeError, r"trimap must be .*, got list"),
     ],
 )
 def test_bad_inputs(image, trimap, error, match):
