@@ -123,3 +123,30 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if _DATA_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.data)
+
+
+# ------------------------------------------------------------- process exit
+#
+# The llvmlite wheel numba uses is built with LLVM assertions on. Once, after
+# a whole run had passed (716 tests), the interpreter then aborted while it
+# tore down numba's compiled modules ("StringMapImpl::RemoveKey: Didn't find
+# key?", exit status 134); three other full runs, with cold and warm caches,
+# ended cleanly. The run is over by then, so the test process leaves without
+# that teardown, with pytest's own exit status.
+
+_EXIT_STATUS = pytest.StashKey[int]()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    session.config.stash[_EXIT_STATUS] = int(exitstatus)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _EXIT_STATUS not in config.stash:
+        return
+    import sys
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(config.stash[_EXIT_STATUS])
