@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._validation import check_choice
+
 if TYPE_CHECKING:  # pragma: no cover
     from PIL import Image as PILImage
 
@@ -32,9 +34,7 @@ _TO_RGB_MODES = ("CMYK", "YCbCr", "LAB", "HSV", "RGBX")
 
 
 def _check_kind(kind: str) -> None:
-    if kind not in KINDS:
-        valid = ", ".join(repr(k) for k in KINDS)
-        raise ValueError(f"kind must be one of {valid}, got {kind!r}")
+    check_choice(kind, "kind", KINDS)
 
 
 def _collapse_gray(array: np.ndarray) -> np.ndarray:

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse
 
-from .._validation import as_image, as_trimap, check_number, check_same_size
+from .._validation import as_image, as_trimap, check_choice, check_number, check_same_size
 from ..laplacian._knn_kernels import knn_system
 from ..laplacian.closed_form import check_trimap_has_known
 from ..laplacian.knn import _check_options, knn_neighbors
@@ -144,9 +144,7 @@ def estimate_alpha_knn(
     image = as_image(image)
     trimap = as_trimap(trimap)
     check_same_size(image, trimap)
-    if variant not in VARIANTS:
-        valid = ", ".join(repr(v) for v in VARIANTS)
-        raise ValueError(f"variant must be one of {valid}, got {variant!r}")
+    check_choice(variant, "variant", VARIANTS)
     preset = VARIANTS[variant]
     n_neighbors = preset["n_neighbors"] if n_neighbors is None else n_neighbors
     level = preset["level"] if level is None else level

@@ -15,6 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .._validation import check_choice
+
 #: ImageNet statistics of RGB in [0, 1], used by most matting networks.
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -28,10 +30,7 @@ _RESAMPLES = ("area", "bilinear", "bicubic", "nearest")
 
 
 def _choice(value: Any, name: str, choices: Sequence[str]) -> str:
-    if not isinstance(value, str) or value not in choices:
-        valid = ", ".join(repr(c) for c in choices)
-        raise ValueError(f"spec field {name} must be one of {valid}, got {value!r}")
-    return value
+    return check_choice(value, f"spec field {name}", choices)
 
 
 def _numbers(value: Any, name: str, length: int, *, positive: bool = False) -> tuple:
