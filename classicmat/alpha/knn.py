@@ -60,14 +60,17 @@ def estimate_alpha_knn(
 ) -> np.ndarray:
     r"""Estimate alpha by KNN matting.
 
-    Solves, on all pixels,
+    With :math:`L` the KNN Laplacian (:func:`classicmat.laplacian.knn_laplacian`),
+    solves either, with hard constraints (``lambda_=np.inf``, the default
+    variant), :math:`L_{UU} \alpha_U = -L_{UK} \alpha_K` on the unknown
+    pixels only, or, with the paper's soft constraints (finite ``lambda_``,
+    ``variant="paper"``), on all pixels
 
     .. math:: (L + \lambda \, \mathrm{diag}(m)) \, \alpha = \lambda \, m_F
 
-    with :math:`L` the KNN Laplacian (:func:`classicmat.laplacian.knn_laplacian`),
-    :math:`m` 1 on known pixels and :math:`m_F` 1 on known foreground: the
-    paper's soft constraints. The result is clipped to [0, 1] and the known
-    pixels are then set to their trimap value.
+    with :math:`m` 1 on known pixels and :math:`m_F` 1 on known foreground.
+    The result is clipped to [0, 1] and the known pixels are then set to
+    their trimap value.
 
     Parameters
     ----------

@@ -13,7 +13,7 @@ this one is specialised for the job:
 
 On the alphamatting.com images (about 450,000 points in 5 dimensions) it
 is about 1.5x faster than :class:`scipy.spatial.cKDTree` with two workers
-(``benchmarks/bench_knn.py``). Distances are computed in float64 exactly as
+(docs/knn.md, "Neighbour search"). Distances are computed in float64 exactly as
 ``cKDTree`` does; only the order among equal distances (ties) may differ.
 
 Compiled on first use and cached on disk.

@@ -82,23 +82,6 @@ def _check_options(n_neighbors, level, spatial_weakening, features, kernel, posi
     return n_neighbors, level, spatial_weakening
 
 
-def nearest_neighbors(
-    points: np.ndarray, k: int, *, selected: np.ndarray | None = None
-) -> np.ndarray:
-    """Indices (n, k) of the ``k`` nearest points (Euclidean) of every point, itself included.
-
-    An exact KD-tree search in numba (:mod:`classicmat.laplacian._kdtree`),
-    about 1.5x faster here than :class:`scipy.spatial.cKDTree` with two
-    workers and 4-5x faster than :class:`sklearn.neighbors.NearestNeighbors`;
-    all return the same distances, and the same neighbours up to ties.
-    ``selected`` (bool, one per point) restricts the queries; the rows of the
-    other points are -1.
-    """
-    from ._kdtree import nearest_neighbors_all
-
-    return nearest_neighbors_all(points, k, selected=selected)
-
-
 def knn_neighbors(
     image: np.ndarray,
     n_neighbors: tuple[int, ...],
@@ -126,6 +109,8 @@ def knn_neighbors(
     are -1: this is exact for the rows of the unknown pixels, which is all
     that hard constraints need.
     """
+    from ._kdtree import nearest_neighbors_all
+
     h, w = image.shape[:2]
     f = knn_features(image, level=level, features=features, position=position)
     d = f.shape[1] - 2
@@ -150,7 +135,8 @@ def knn_neighbors(
             selected = unknown | (scale * to_unknown * (1.0 - 1e-9) <= bound)
             del bound
             scale *= spatial_weakening
-        passes.append(nearest_neighbors(f, k, selected=selected))
+        # exact KD-tree search (about 1.5x faster here than scipy's cKDTree)
+        passes.append(nearest_neighbors_all(f, k, selected=selected))
         # the next pass sees the spatial part weakened (nonlocal neighbours)
         f[:, d:] *= spatial_weakening
     neighbors = np.hstack(passes) if len(passes) > 1 else passes[0]
