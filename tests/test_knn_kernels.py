@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from classicmat.laplacian._kdtree import nearest_neighbors_all
+from classicmat.laplacian._kdtree import build_tree, nearest_neighbors_all
 from classicmat.laplacian._knn_kernels import knn_system
 
 
@@ -65,6 +65,43 @@ def test_kdtree_all_points_equal():
     index, dist = nearest_neighbors_all(np.ones((3000, 4)), 5, return_distance=True)
     assert (dist == 0).all()
     assert (np.sort(index, axis=1)[:, 1:] != np.sort(index, axis=1)[:, :-1]).all()
+
+
+def reachable_nodes(child):
+    """Node ids reachable from the root (unused ids may sit between blocks)."""
+    seen, todo = [], [0]
+    while todo:
+        node = todo.pop()
+        seen.append(node)
+        if child[node] >= 0:
+            todo += [child[node], child[node] + 1]
+    return seen
+
+
+@pytest.mark.parametrize("n", [1, 40, 1000, 5003])
+def test_kdtree_build_same_tree_for_any_number_of_tasks(n):
+    points = np.random.default_rng(n).random((n, 4))
+    trees = [build_tree(points, 8, tasks) for tasks in (1, 2, 3, 8)]
+    for pts, perm, lo, hi, child, box in trees:
+        np.testing.assert_array_equal(perm, trees[0][1])
+        np.testing.assert_array_equal(pts, points[perm])
+        assert np.array_equal(np.sort(perm), np.arange(n))
+        leaves = 0
+        for node in reachable_nodes(child):
+            inside = pts[lo[node] : hi[node]]
+            # the box is the exact bounding box of the node's points
+            np.testing.assert_array_equal(box[node, 0], inside.min(axis=0))
+            np.testing.assert_array_equal(box[node, 1], inside.max(axis=0))
+            left = child[node]
+            if left < 0:
+                assert hi[node] - lo[node] <= 8
+                leaves += hi[node] - lo[node]
+            else:  # the children split the range in the middle
+                mid = (lo[node] + hi[node]) // 2
+                assert (lo[left], hi[left], lo[left + 1], hi[left + 1]) == (
+                    lo[node], mid, mid, hi[node]
+                )
+        assert leaves == n
 
 
 def dense_system(neighbors, values, n):

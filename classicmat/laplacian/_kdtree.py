@@ -29,16 +29,17 @@ from .._jit import njit, prange
 
 @njit
 def _select(key, perm, lo, hi, kth):
-    """Partially sort ``perm[lo:hi]`` by ``key[perm]`` so that ``perm[kth]`` is in place.
+    """Partially sort ``key[lo:hi]`` (and ``perm`` with it) so that ``key[kth]`` is in place.
 
     Hoare quickselect with a median-of-three pivot; smaller keys end up
-    before ``kth`` and larger ones after.
+    before ``kth`` and larger ones after. ``key`` is aligned with ``perm``
+    (both in tree order), so the partition reads memory sequentially.
     """
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        a = key[perm[lo]]
-        b = key[perm[mid]]
-        c = key[perm[hi - 1]]
+        a = key[lo]
+        b = key[mid]
+        c = key[hi - 1]
         if a < b:
             pivot = b if b < c else (c if a < c else a)
         else:
@@ -46,14 +47,17 @@ def _select(key, perm, lo, hi, kth):
         i = lo
         j = hi - 1
         while i <= j:
-            while key[perm[i]] < pivot:
+            while key[i] < pivot:
                 i += 1
-            while key[perm[j]] > pivot:
+            while key[j] > pivot:
                 j -= 1
             if i <= j:
                 tmp = perm[i]
                 perm[i] = perm[j]
                 perm[j] = tmp
+                tk = key[i]
+                key[i] = key[j]
+                key[j] = tk
                 i += 1
                 j -= 1
         if kth <= j:
@@ -65,116 +69,179 @@ def _select(key, perm, lo, hi, kth):
 
 
 @njit
-def build_tree(points, leaf_size):
-    """A KD-tree of ``points`` (n, dim) float64.
+def _grow(points, perm, key, first, n_first, lo_, hi_, child, box, leaf_size, free):
+    """Build the subtrees below the nodes ``first .. first + n_first - 1``.
 
-    Nodes split their range of points at the middle position along the
-    dimension of widest extent (so the tree is balanced: depth about
-    log2(n / leaf_size)). Returns ``(pts, perm, lo, hi, child, box_min,
-    box_max)``: the points in tree order (``pts[t] = points[perm[t]]``), and
-    per node its range ``[lo, hi)`` of tree positions, its left child
-    (``-1`` for a leaf; the right child is ``child + 1``) and its bounding
-    box.
+    Their ranges ``lo_``/``hi_`` are set; new nodes take the ids ``free``,
+    ``free + 1``, ... With ``n_first`` of -1 only ``first`` is expanded by
+    one level. Returns the next free id. Each node gets its bounding box;
+    a node with more than ``leaf_size`` points is split at its middle
+    position along the dimension of widest extent, so the tree is balanced.
     """
-    n, dim = points.shape
-    perm = np.arange(n)
-    cap = 4 * (n // max(leaf_size, 1) + 2)
-    lo_ = np.empty(cap, np.int64)
-    hi_ = np.empty(cap, np.int64)
-    child = np.full(cap, -1, np.int64)
-    box_min = np.empty((cap, dim))
-    box_max = np.empty((cap, dim))
-    key = np.empty(n)
-    lo_[0] = 0
-    hi_[0] = n
-    count = 1
+    dim = points.shape[1]
     stack = np.empty(256, np.int64)
-    stack[0] = 0
-    top = 1
+    one_level = n_first < 0
+    top = 0
+    for node in range(first, first + (1 if one_level else n_first)):
+        stack[top] = node
+        top += 1
     while top > 0:
         top -= 1
         node = stack[top]
         lo = lo_[node]
         hi = hi_[node]
         for d in range(dim):
-            box_min[node, d] = np.inf
-            box_max[node, d] = -np.inf
+            box[node, 0, d] = np.inf
+            box[node, 1, d] = -np.inf
         for t in range(lo, hi):
             p = perm[t]
             for d in range(dim):
                 v = points[p, d]
-                if v < box_min[node, d]:
-                    box_min[node, d] = v
-                if v > box_max[node, d]:
-                    box_max[node, d] = v
+                if v < box[node, 0, d]:
+                    box[node, 0, d] = v
+                if v > box[node, 1, d]:
+                    box[node, 1, d] = v
         if hi - lo <= leaf_size:
             continue
         split = 0
         spread = -1.0
         for d in range(dim):
-            s = box_max[node, d] - box_min[node, d]
+            s = box[node, 1, d] - box[node, 0, d]
             if s > spread:
                 spread = s
                 split = d
         # equal points (spread 0) are split too: the boxes stay valid and a
         # query stops as soon as it holds k points at distance 0
         for t in range(lo, hi):
-            key[perm[t]] = points[perm[t], split]
+            key[t] = points[perm[t], split]
         mid = (lo + hi) // 2
         _select(key, perm, lo, hi, mid)
-        left = count
-        count += 2
+        left = free
+        free += 2
         child[node] = left
         lo_[left] = lo
         hi_[left] = mid
         lo_[left + 1] = mid
         hi_[left + 1] = hi
-        stack[top] = left
-        stack[top + 1] = left + 1
-        top += 2
-    pts = np.empty((n, dim))
-    for t in range(n):
-        for d in range(dim):
-            pts[t, d] = points[perm[t], d]
-    return (
-        pts,
-        perm,
-        lo_[:count].copy(),
-        hi_[:count].copy(),
-        child[:count].copy(),
-        box_min[:count].copy(),
-        box_max[:count].copy(),
-    )
+        if not one_level:
+            stack[top] = left
+            stack[top + 1] = left + 1
+            top += 2
+    return free
 
 
 @njit(inline="always")
-def _box_distance(q, box_min, box_max, node, dim):
-    """Squared distance from ``q`` to the bounding box of ``node``."""
+def _max_nodes(m, leaf_size):
+    """An upper bound of the nodes of a tree over ``m`` points.
+
+    Middle splits leave at least ``(leaf_size + 1) // 2`` points per leaf.
+    """
+    return 2 * (m // ((leaf_size + 1) // 2)) + 1
+
+
+@njit(parallel=True)
+def build_tree(points, leaf_size, n_tasks):
+    """A KD-tree of ``points`` (n, dim) float64.
+
+    Nodes split their range of points at the middle position along the
+    dimension of widest extent (so the tree is balanced: depth about
+    log2(n / leaf_size)). The top levels are split one after the other
+    until there are ``n_tasks`` subtrees, which are then built in parallel
+    (their node ids in separate blocks: unused ids may remain between the
+    blocks; no node points to them).
+
+    Returns ``(pts, perm, lo, hi, child, box)``: the points in tree order
+    (``pts[t] = points[perm[t]]``), and per node its range ``[lo, hi)`` of
+    tree positions, its left child (``-1`` for a leaf; the right child is
+    ``child + 1``) and its bounding box (``box[node, 0]`` the minimum,
+    ``box[node, 1]`` the maximum).
+    """
+    n, dim = points.shape
+    leaf_size = max(leaf_size, 1)
+    perm = np.arange(n)
+    key = np.empty(n)
+    # top levels, breadth first, one level at a time
+    cap_top = 4 * max(n_tasks, 1) + 4
+    lo_t = np.empty(cap_top, np.int64)
+    hi_t = np.empty(cap_top, np.int64)
+    child_t = np.full(cap_top, -1, np.int64)
+    box_t = np.empty((cap_top, 2, dim))
+    lo_t[0] = 0
+    hi_t[0] = n
+    level_start = 0
+    level_end = 1
+    free = 1
+    while level_end - level_start < n_tasks:
+        for node in range(level_start, level_end):
+            free = _grow(points, perm, key, node, -1, lo_t, hi_t, child_t, box_t, leaf_size, free)
+        if free == level_end:  # every node of the level is a leaf
+            break
+        level_start = level_end
+        level_end = free
+    # ids of the subtrees below the last level: one block each
+    n_sub = level_end - level_start
+    base = np.empty(n_sub + 1, np.int64)
+    base[0] = level_end
+    for s in range(n_sub):
+        m = hi_t[level_start + s] - lo_t[level_start + s]
+        base[s + 1] = base[s] + _max_nodes(m, leaf_size)
+    cap = base[n_sub]
+    lo_ = np.empty(cap, np.int64)
+    hi_ = np.empty(cap, np.int64)
+    child = np.full(cap, -1, np.int64)
+    box = np.empty((cap, 2, dim))
+    for node in range(level_end):
+        lo_[node] = lo_t[node]
+        hi_[node] = hi_t[node]
+        child[node] = child_t[node]
+        box[node] = box_t[node]
+    for s in prange(n_sub):
+        root = level_start + s
+        # the root of the block is the subtree's root, renumbered
+        r = base[s]
+        lo_[r] = lo_[root]
+        hi_[r] = hi_[root]
+        _grow(points, perm, key, r, 1, lo_, hi_, child, box, leaf_size, r + 1)
+    # point the last top level at the blocks
+    for s in range(n_sub):
+        root = level_start + s
+        r = base[s]
+        child[root] = child[r]
+        box[root] = box[r]
+        # r itself is no longer referenced
+    pts = np.empty((n, dim))
+    for t in prange(n):
+        for d in range(dim):
+            pts[t, d] = points[perm[t], d]
+    return pts, perm, lo_, hi_, child, box
+
+
+@njit(inline="always")
+def _box_distance(q, box, node, dim):
+    """Squared distance from ``q`` to the bounding box of ``node`` (branch free)."""
     s = 0.0
     for d in range(dim):
         v = q[d]
-        if v < box_min[node, d]:
-            t = box_min[node, d] - v
-            s += t * t
-        elif v > box_max[node, d]:
-            t = v - box_max[node, d]
-            s += t * t
+        t = max(box[node, 0, d] - v, v - box[node, 1, d])
+        t = max(t, 0.0)
+        s += t * t
     return s
 
 
 @njit(parallel=True)
-def query_all(
-    pts, perm, lo_, hi_, child, box_min, box_max, k, selected, n_chunks, out_index, out_dist
-):
+def query_all(pts, perm, lo_, hi_, child, box, k, selected, n_chunks, dims, out_index, out_dist):
     """The ``k`` nearest points of every selected point of the tree, itself included.
 
     ``selected[p]`` (original numbering) says whether point ``p`` is
     queried; row ``p`` of ``out_index`` (original indices) and ``out_dist``
     (squared distances, increasing) is written for selected points only.
     Queries run in tree order in ``n_chunks`` parallel chunks; each writes
-    its own rows.
+    its own rows. ``dims`` is a tuple with one entry per dimension: its
+    length is a compile-time constant, so the loops over dimensions are
+    unrolled (one compiled version per dimension).
     """
-    n, dim = pts.shape
+    n = pts.shape[0]
+    dim = len(dims)
     for c in prange(n_chunks):
         start = c * n // n_chunks
         stop = (c + 1) * n // n_chunks
@@ -201,44 +268,43 @@ def query_all(
                 node = stack[top]
                 if stack_d[top] >= worst:
                     continue
+                # down to a leaf, the nearer child first; the farther one
+                # waits on the stack if it can still hold a closer point
                 left = child[node]
-                if left < 0:
-                    for t in range(lo_[node], hi_[node]):
-                        s = 0.0
-                        for d in range(dim):
-                            u = pts[t, d] - q[d]
-                            s += u * u
-                        if s < worst:
-                            pos = k - 1
-                            while pos > 0 and best_d[pos - 1] > s:
-                                best_d[pos] = best_d[pos - 1]
-                                best_t[pos] = best_t[pos - 1]
-                                pos -= 1
-                            best_d[pos] = s
-                            best_t[pos] = t
-                            worst = best_d[k - 1]
+                while left >= 0:
+                    dl = _box_distance(q, box, left, dim)
+                    dr = _box_distance(q, box, left + 1, dim)
+                    if dl <= dr:
+                        if dr < worst:
+                            stack[top] = left + 1
+                            stack_d[top] = dr
+                            top += 1
+                        node = left if dl < worst else -1
+                    else:
+                        if dl < worst:
+                            stack[top] = left
+                            stack_d[top] = dl
+                            top += 1
+                        node = left + 1 if dr < worst else -1
+                    if node < 0:
+                        break
+                    left = child[node]
+                if node < 0:
                     continue
-                dl = _box_distance(q, box_min, box_max, left, dim)
-                dr = _box_distance(q, box_min, box_max, left + 1, dim)
-                # push the farther child first so that the nearer is searched first
-                if dl <= dr:
-                    if dr < worst:
-                        stack[top] = left + 1
-                        stack_d[top] = dr
-                        top += 1
-                    if dl < worst:
-                        stack[top] = left
-                        stack_d[top] = dl
-                        top += 1
-                else:
-                    if dl < worst:
-                        stack[top] = left
-                        stack_d[top] = dl
-                        top += 1
-                    if dr < worst:
-                        stack[top] = left + 1
-                        stack_d[top] = dr
-                        top += 1
+                for t in range(lo_[node], hi_[node]):
+                    s = 0.0
+                    for d in range(dim):
+                        u = pts[t, d] - q[d]
+                        s += u * u
+                    if s < worst:
+                        pos = k - 1
+                        while pos > 0 and best_d[pos - 1] > s:
+                            best_d[pos] = best_d[pos - 1]
+                            best_t[pos] = best_t[pos - 1]
+                            pos -= 1
+                        best_d[pos] = s
+                        best_t[pos] = t
+                        worst = best_d[k - 1]
             for t in range(k):
                 out_index[p, t] = perm[best_t[t]]
                 out_dist[p, t] = best_d[t]
@@ -281,10 +347,12 @@ def nearest_neighbors_all(
         return (out_index, out_dist) if return_distance else out_index
     if selected is None:
         selected = np.ones(n, dtype=np.bool_)
-    tree = build_tree(points, int(leaf_size))
-    n_chunks = min(n, 64 * numba.get_num_threads())
+    threads = numba.get_num_threads()
+    tree = build_tree(points, int(leaf_size), 2 * threads if threads > 1 else 1)
+    n_chunks = min(n, 64 * threads)
     selected = np.ascontiguousarray(selected, dtype=np.bool_)
-    query_all(*tree, k, selected, n_chunks, out_index, out_dist)
+    dims = (0.0,) * points.shape[1]
+    query_all(*tree, k, selected, n_chunks, dims, out_index, out_dist)
     if return_distance:
         return out_index, np.sqrt(out_dist)
     return out_index
