@@ -99,7 +99,10 @@ def test_kdtree_build_same_tree_for_any_number_of_tasks(n):
             else:  # the children split the range in the middle
                 mid = (lo[node] + hi[node]) // 2
                 assert (lo[left], hi[left], lo[left + 1], hi[left + 1]) == (
-                    lo[node], mid, mid, hi[node]
+                    lo[node],
+                    mid,
+                    mid,
+                    hi[node],
                 )
         assert leaves == n
 
