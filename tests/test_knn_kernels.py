@@ -107,6 +107,12 @@ def test_kdtree_build_same_tree_for_any_number_of_tasks(n):
         assert leaves == n
 
 
+def assert_canonical(indices, indptr):
+    """Columns strictly increasing within every row (sorted, no duplicates)."""
+    for r in range(indptr.size - 1):
+        assert (np.diff(indices[indptr[r] : indptr[r + 1]]) > 0).all()
+
+
 def dense_system(neighbors, values, n):
     """Dense L = D - A with A = W + W^T, W[i, nb[i, t]] += w (loops)."""
     W = np.zeros((n, n))
@@ -138,6 +144,7 @@ def test_knn_system_matches_dense(binary):
     data, indices, indptr, b = knn_system(neighbors, values, every, every, n, np.zeros(n), extra)
     import scipy.sparse
 
+    assert_canonical(indices, indptr)
     S = scipy.sparse.csr_array((data, indices, indptr), shape=(n, n)).toarray()
     np.testing.assert_allclose(S, L + np.diag(extra), rtol=0, atol=1e-12)
     assert (b == 0).all()
@@ -150,6 +157,7 @@ def test_knn_system_matches_dense(binary):
         neighbors, values, unknown, col_id, unknown.size, alpha_known, np.zeros(n)
     )
     m = unknown.size
+    assert_canonical(indices, indptr)
     S = scipy.sparse.csr_array((data, indices, indptr), shape=(m, m)).toarray()
     np.testing.assert_allclose(S, L[np.ix_(unknown, unknown)], rtol=0, atol=1e-12)
     np.testing.assert_allclose(b, -L[unknown] @ alpha_known, rtol=0, atol=1e-12)

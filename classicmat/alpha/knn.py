@@ -206,10 +206,9 @@ def estimate_alpha_knn(
         b = lambda_ * is_fg.astype(np.float64)
     del neighbors, values
     A = scipy.sparse.csr_array((data, indices, indptr), shape=(unknown.size, unknown.size))
+    A.has_canonical_format = True  # rows sorted, no duplicates (knn_system)
     if solver == "auto":
         solver = AUTO_SOLVER
-    if solver not in ("cg", "cg-jacobi"):  # Jacobi-CG does not need sorted rows
-        A.sort_indices()
     result = solve(A, b, solver=solver, rtol=rtol, atol=atol, maxiter=maxiter)
     if hard:
         alpha = masks.is_fg.astype(np.float64)

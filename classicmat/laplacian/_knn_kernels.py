@@ -139,8 +139,8 @@ def _system_rows(
     is the column ``col_id[j]`` of the system (entries of the same column
     are summed); one with ``col_id[j] < 0`` moves to the right-hand side,
     ``b[r] += a_ij * known_alpha[j]``. Self pairs are skipped (they cancel
-    in ``D - A``). The diagonal ``D_ii + diag_extra[i]`` is the first entry
-    of the row.
+    in ``D - A``). The diagonal is ``D_ii + diag_extra[i]``. Each row
+    comes out sorted by column, without duplicates (canonical CSR).
 
     With ``count_only`` only ``indptr[r + 1]`` (entries of row ``r``) is
     written; otherwise ``indptr`` holds the row starts and ``indices``,
@@ -198,6 +198,17 @@ def _system_rows(
                 indices[first] = ci
                 data[first] = degree + diag_extra[i]
                 b[r] = rhs
+                # columns in increasing order (insertion sort: rows are short)
+                for e in range(first + 1, pos):
+                    col = indices[e]
+                    val = data[e]
+                    f = e
+                    while f > first and indices[f - 1] > col:
+                        indices[f] = indices[f - 1]
+                        data[f] = data[f - 1]
+                        f -= 1
+                    indices[f] = col
+                    data[f] = val
 
 
 def knn_system(
@@ -211,7 +222,8 @@ def knn_system(
 ):
     """CSR arrays ``(data, indices, indptr)`` and right-hand side of rows of the KNN system.
 
-    See :func:`_system_rows`. ``values=None`` is the binary kernel (every
+    See :func:`_system_rows`; the rows are sorted by column, without
+    duplicates. ``values=None`` is the binary kernel (every
     weight 1). ``rows`` must map to ``col_id >= 0`` (the diagonal is a
     column of the system).
     """

@@ -230,5 +230,5 @@ def knn_laplacian(
         neighbors, values, every, every, n, np.zeros(n), np.zeros(n)
     )
     L = scipy.sparse.csr_array((data, indices, indptr), shape=(n, n))
-    L.sort_indices()
+    L.has_canonical_format = True  # rows sorted, no duplicates (knn_system)
     return L
