@@ -130,6 +130,28 @@ def test_output_contract_and_solvers_agree():
         np.testing.assert_allclose(alpha, ref, atol=1e-6, err_msg=solver)
 
 
+def test_auto_solver_rule(monkeypatch):
+    from classicmat.alpha import knn as knn_module
+
+    assert knn_module.auto_solver(10, hard=True) == "cg-jacobi"
+    assert knn_module.auto_solver(400_000, hard=True) == "cg-amg"
+    assert knn_module.auto_solver(10**7, hard=False) == "cg-jacobi"
+    # the AMG branch, on a small system: the same alpha as Jacobi-CG
+    image, trimap, _ = two_colour_scene()
+    rng = np.random.default_rng(5)
+    image = np.clip(image + 0.05 * rng.standard_normal(image.shape), 0, 1)
+    jacobi = estimate_alpha_knn(image, trimap, rtol=1e-10)
+    picked = []
+    real = knn_module.auto_solver
+    monkeypatch.setattr(knn_module, "AUTO_AMG_MIN_UNKNOWNS", 1)
+    monkeypatch.setattr(
+        knn_module, "auto_solver", lambda n, hard: picked.append(real(n, hard)) or picked[-1]
+    )
+    amg = estimate_alpha_knn(image, trimap, rtol=1e-10)
+    assert picked == ["cg-amg"]
+    np.testing.assert_allclose(amg, jacobi, atol=1e-6)
+
+
 def test_gray_image_and_no_unknown():
     image, trimap, alpha_true = two_colour_scene()
     alpha = estimate_alpha_knn(image[:, :, 0], trimap)
