@@ -162,6 +162,17 @@ def test_knn_system_matches_dense(binary):
     np.testing.assert_allclose(S, L[np.ix_(unknown, unknown)], rtol=0, atol=1e-12)
     np.testing.assert_allclose(b, -L[unknown] @ alpha_known, rtol=0, atol=1e-12)
 
+    # columns numbered in any order (rows still come out sorted)
+    order = rng.permutation(m)
+    col_id[unknown] = order
+    data, indices, indptr, b = knn_system(
+        neighbors, values, unknown, col_id, m, alpha_known, np.zeros(n)
+    )
+    assert_canonical(indices, indptr)
+    S = scipy.sparse.csr_array((data, indices, indptr), shape=(m, m)).toarray()
+    # row r is pixel unknown[r]; pixel unknown[s] is column order[s]
+    np.testing.assert_allclose(S[:, order], L[np.ix_(unknown, unknown)], rtol=0, atol=1e-12)
+
 
 @pytest.mark.parametrize("position", ["diagonal", "axes"])
 @pytest.mark.parametrize("n_neighbors", [(10, 2), (20, 10)])

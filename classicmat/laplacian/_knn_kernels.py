@@ -82,33 +82,44 @@ def soft_kernel(features: np.ndarray, neighbors: np.ndarray, scale: float) -> np
     return out
 
 
-@njit
-def _count_reverse(neighbors, row_id, rev_ptr):
-    """``rev_ptr[row_id[i] + 1]`` += the number of pixels ``j != i`` that list ``i``."""
-    n, k = neighbors.shape
-    for j in range(n):
-        for t in range(k):
-            i = neighbors[j, t]
-            if i >= 0 and i != j and row_id[i] >= 0:
-                rev_ptr[row_id[i] + 1] += 1
+@njit(parallel=True)
+def _count_reverse(neighbors, row_id, counts):
+    """``counts[c, row_id[i]]`` += the pixels ``j != i`` of chunk ``c`` that list ``i``.
 
-
-@njit
-def _fill_reverse(neighbors, values, binary, row_id, rev_ptr, rev_src, rev_val):
-    """The reverse lists: pixel ``j`` listing ``i`` puts ``(j, w_ji)`` in row ``row_id[i]``.
-
-    ``rev_ptr`` holds the row starts. Serial: a row receives from any pixel.
+    The pixels are split into ``counts.shape[0]`` contiguous chunks, counted
+    in parallel.
     """
     n, k = neighbors.shape
-    fill = rev_ptr[:-1].copy()
-    for j in range(n):
-        for t in range(k):
-            i = neighbors[j, t]
-            if i >= 0 and i != j and row_id[i] >= 0:
-                r = row_id[i]
-                rev_src[fill[r]] = j
-                rev_val[fill[r]] = 1.0 if binary else values[j, t]
-                fill[r] += 1
+    n_chunks = counts.shape[0]
+    for c in prange(n_chunks):
+        for j in range(c * n // n_chunks, (c + 1) * n // n_chunks):
+            for t in range(k):
+                i = neighbors[j, t]
+                if i >= 0 and i != j and row_id[i] >= 0:
+                    counts[c, row_id[i]] += 1
+
+
+@njit(parallel=True)
+def _fill_reverse(neighbors, values, binary, row_id, fill, rev_src, rev_val):
+    """The reverse lists: pixel ``j`` listing ``i`` puts ``(j, w_ji)`` in row ``row_id[i]``.
+
+    ``fill[c, r]`` is where chunk ``c`` writes its first entry of row ``r``
+    (the chunks' parts of a row follow each other), so each row lists its
+    pixels ``j`` in increasing order, as a serial loop would. Chunks run in
+    parallel.
+    """
+    n, k = neighbors.shape
+    n_chunks = fill.shape[0]
+    for c in prange(n_chunks):
+        for j in range(c * n // n_chunks, (c + 1) * n // n_chunks):
+            for t in range(k):
+                i = neighbors[j, t]
+                if i >= 0 and i != j and row_id[i] >= 0:
+                    r = row_id[i]
+                    q = fill[c, r]
+                    rev_src[q] = j
+                    rev_val[q] = 1.0 if binary else values[j, t]
+                    fill[c, r] = q + 1
 
 
 @njit(parallel=True)
@@ -154,6 +165,8 @@ def _system_rows(
         stop = (c + 1) * m // n_chunks
         stamp = np.full(n_cols, -1, np.int64)
         slot = np.empty(n_cols, np.int64)
+        tmp_i = np.empty(k + 1, indices.dtype)
+        tmp_d = np.empty(k + 1)
         for r in range(start, stop):
             i = rows[r]
             pos = 0 if count_only else indptr[r]
@@ -167,7 +180,10 @@ def _system_rows(
                 slot[ci] = first
             n_own = k
             n_rev = rev_ptr[r + 1] - rev_ptr[r]
+            own_end = -1
             for e in range(n_own + n_rev):
+                if e == n_own:
+                    own_end = pos
                 if e < n_own:
                     j = neighbors[i, e]
                     if j < 0 or j == i:
@@ -198,17 +214,53 @@ def _system_rows(
                 indices[first] = ci
                 data[first] = degree + diag_extra[i]
                 b[r] = rhs
-                # columns in increasing order (insertion sort: rows are short)
-                for e in range(first + 1, pos):
-                    col = indices[e]
-                    val = data[e]
-                    f = e
-                    while f > first and indices[f - 1] > col:
-                        indices[f] = indices[f - 1]
-                        data[f] = data[f - 1]
-                        f -= 1
-                    indices[f] = col
-                    data[f] = val
+                # columns in increasing order: the diagonal and the row's own
+                # list by insertion (short), the entries from the reverse lists
+                # come sorted when col_id increases with the pixel (as in all
+                # callers), then one merge
+                if own_end < 0:
+                    own_end = pos
+                _insertion_sort(indices, data, first, own_end)
+                _insertion_sort(indices, data, own_end, pos)  # linear if sorted
+                for e in range(first, own_end):
+                    tmp_i[e - first] = indices[e]
+                    tmp_d[e - first] = data[e]
+                na = own_end - first
+                ia = 0
+                ib = own_end
+                w = first
+                while ia < na and ib < pos:
+                    if tmp_i[ia] <= indices[ib]:
+                        indices[w] = tmp_i[ia]
+                        data[w] = tmp_d[ia]
+                        ia += 1
+                    else:
+                        indices[w] = indices[ib]
+                        data[w] = data[ib]
+                        ib += 1
+                    w += 1
+                while ia < na:
+                    indices[w] = tmp_i[ia]
+                    data[w] = tmp_d[ia]
+                    ia += 1
+                    w += 1
+
+
+@njit(inline="always")
+def _insertion_sort(indices, data, start, stop):
+    """Sort ``indices[start:stop]`` in place, ``data`` alongside."""
+    for e in range(start + 1, stop):
+        col = indices[e]
+        if indices[e - 1] <= col:
+            continue
+        val = data[e]
+        f = e
+        while f > start and indices[f - 1] > col:
+            indices[f] = indices[f - 1]
+            data[f] = data[f - 1]
+            f -= 1
+        indices[f] = col
+        data[f] = val
 
 
 def knn_system(
@@ -236,13 +288,22 @@ def knn_system(
         values = np.ones((1, 1))
     row_id = np.full(n, -1, dtype=np.int64)
     row_id[rows] = np.arange(m)
+    # reverse lists, counted and filled in parallel by chunks of pixels (a
+    # few: each needs a count per row)
+    n_parts = max(1, min(n, numba.get_num_threads(), 4))
+    counts = np.zeros((n_parts, m), dtype=np.int64)
+    _count_reverse(neighbors, row_id, counts)
     rev_ptr = np.zeros(m + 1, dtype=np.int64)
-    _count_reverse(neighbors, row_id, rev_ptr)
-    np.cumsum(rev_ptr, out=rev_ptr)
+    np.cumsum(counts.sum(axis=0), out=rev_ptr[1:])
+    # chunk c starts row r after the entries of the chunks before it
+    fill = np.cumsum(counts, axis=0)
+    fill -= counts
+    fill += rev_ptr[:-1]
+    del counts
     rev_src = np.empty(int(rev_ptr[-1]), dtype=neighbors.dtype)
     rev_val = np.empty(int(rev_ptr[-1]), dtype=np.float64)
-    _fill_reverse(neighbors, values, binary, row_id, rev_ptr, rev_src, rev_val)
-    del row_id
+    _fill_reverse(neighbors, values, binary, row_id, fill, rev_src, rev_val)
+    del row_id, fill
     n_chunks = max(1, min(m, numba.get_num_threads()))
     indptr = np.zeros(m + 1, dtype=np.int64)
     dummy_i = np.empty(0, dtype=np.int32)
