@@ -75,22 +75,19 @@ def _select(key, perm, lo, hi, kth):
 
 
 @njit
-def _grow(points, perm, key, first, n_first, lo_, hi_, child, box, leaf_size, free):
-    """Build the subtrees below the nodes ``first .. first + n_first - 1``.
+def _grow(points, perm, key, root, lo_, hi_, child, box, leaf_size, free, one_level):
+    """Build the subtree below ``root``, whose range ``lo_``/``hi_`` is set.
 
-    Their ranges ``lo_``/``hi_`` are set; new nodes take the ids ``free``,
-    ``free + 1``, ... With ``n_first`` of -1 only ``first`` is expanded by
-    one level. Returns the next free id. Each node gets its bounding box;
-    a node with more than ``leaf_size`` points is split at its middle
-    position along the dimension of widest extent, so the tree is balanced.
+    New nodes take the ids ``free``, ``free + 1``, ...; returns the next
+    free id. With ``one_level`` only ``root`` itself is split. Each node gets
+    its bounding box; a node with more than ``leaf_size`` points is split at
+    its middle position along the dimension of widest extent, so the tree is
+    balanced.
     """
     dim = points.shape[1]
     stack = np.empty(256, np.int64)
-    one_level = n_first < 0
-    top = 0
-    for node in range(first, first + (1 if one_level else n_first)):
-        stack[top] = node
-        top += 1
+    stack[0] = root
+    top = 1
     while top > 0:
         top -= 1
         node = stack[top]
@@ -153,8 +150,8 @@ def build_tree(points, leaf_size, n_tasks):
     dimension of widest extent (so the tree is balanced: depth about
     log2(n / leaf_size)). The top levels are split one after the other
     until there are ``n_tasks`` subtrees, which are then built in parallel
-    (their node ids in separate blocks: unused ids may remain between the
-    blocks; no node points to them).
+    (their nodes' ids in separate blocks: unused ids may remain at the end
+    of a block; no node points to them).
 
     Returns ``(pts, perm, lo, hi, child, box)``: the points in tree order
     (``pts[t] = points[perm[t]]``), and per node its range ``[lo, hi)`` of
@@ -179,12 +176,15 @@ def build_tree(points, leaf_size, n_tasks):
     free = 1
     while level_end - level_start < n_tasks:
         for node in range(level_start, level_end):
-            free = _grow(points, perm, key, node, -1, lo_t, hi_t, child_t, box_t, leaf_size, free)
+            free = _grow(
+                points, perm, key, node, lo_t, hi_t, child_t, box_t, leaf_size, free, True
+            )
         if free == level_end:  # every node of the level is a leaf
             break
         level_start = level_end
         level_end = free
-    # ids of the subtrees below the last level: one block each
+    # the nodes below each node of the last level take ids in a block of
+    # their own, so that the subtrees can be built in parallel
     n_sub = level_end - level_start
     base = np.empty(n_sub + 1, np.int64)
     base[0] = level_end
@@ -196,25 +196,12 @@ def build_tree(points, leaf_size, n_tasks):
     hi_ = np.empty(cap, np.int64)
     child = np.full(cap, -1, np.int64)
     box = np.empty((cap, 2, dim))
-    for node in range(level_end):
-        lo_[node] = lo_t[node]
-        hi_[node] = hi_t[node]
-        child[node] = child_t[node]
-        box[node] = box_t[node]
+    lo_[:level_end] = lo_t[:level_end]
+    hi_[:level_end] = hi_t[:level_end]
+    child[:level_end] = child_t[:level_end]
+    box[:level_end] = box_t[:level_end]
     for s in prange(n_sub):
-        root = level_start + s
-        # the root of the block is the subtree's root, renumbered
-        r = base[s]
-        lo_[r] = lo_[root]
-        hi_[r] = hi_[root]
-        _grow(points, perm, key, r, 1, lo_, hi_, child, box, leaf_size, r + 1)
-    # point the last top level at the blocks
-    for s in range(n_sub):
-        root = level_start + s
-        r = base[s]
-        child[root] = child[r]
-        box[root] = box[r]
-        # r itself is no longer referenced
+        _grow(points, perm, key, level_start + s, lo_, hi_, child, box, leaf_size, base[s], False)
     pts = np.empty((n, dim))
     for t in prange(n):
         for d in range(dim):
