@@ -23,6 +23,11 @@ each entry against the source file it was compiled from, the numba version
 and the CPU, and recompiles on any change; a new classicmat version starts a
 new folder. Deleting the folder is always safe.
 
+Kernels return scalars only (or nothing): their array outputs are allocated
+by the caller. numba boxes a returned array by calling back into Python, and
+a Ctrl-C landing in that call crashes the process (see
+:mod:`classicmat._interrupt`); ``tests/test_jit.py`` checks every kernel.
+
 Importing this module imports numba, so only kernel modules import it.
 """
 
@@ -31,6 +36,8 @@ from __future__ import annotations
 import os
 
 import numba
+
+from ._interrupt import deferred_sigint
 
 JIT_OPTIONS = {"cache": True, "nogil": True}
 
@@ -116,6 +123,15 @@ def njit(func=None, **kwargs):
                 dispatcher.enable_caching()
             else:
                 dispatcher._cache = _FUNCTION_CACHE(dispatcher.py_func)
+        # Compiling or loading from the cache must not be cut by Ctrl-C
+        # (classicmat._interrupt): the signal is delivered right after.
+        compile_for_args = dispatcher._compile_for_args
+
+        def _compile_for_args(*args, **kwargs):
+            with deferred_sigint():
+                return compile_for_args(*args, **kwargs)
+
+        dispatcher._compile_for_args = _compile_for_args
         return dispatcher
 
     return decorate if func is None else decorate(func)

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from classicmat.laplacian._kdtree import build_tree, nearest_neighbors_all
+from classicmat.laplacian._kdtree import make_tree, nearest_neighbors_all
 from classicmat.laplacian._knn_kernels import knn_system
 
 
@@ -81,7 +81,7 @@ def reachable_nodes(child):
 @pytest.mark.parametrize("n", [1, 40, 1000, 5003])
 def test_kdtree_build_same_tree_for_any_number_of_tasks(n):
     points = np.random.default_rng(n).random((n, 4))
-    trees = [build_tree(points, 8, tasks) for tasks in (1, 2, 3, 8)]
+    trees = [make_tree(points, 8, tasks) for tasks in (1, 2, 3, 8)]
     for pts, perm, lo, hi, child, box in trees:
         np.testing.assert_array_equal(perm, trees[0][1])
         np.testing.assert_array_equal(pts, points[perm])

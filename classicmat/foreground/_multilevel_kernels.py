@@ -83,17 +83,16 @@ red_black_sweeps_parallel = njit(parallel=True)(
 PARALLEL_MIN_PIXELS = 200_000
 
 
-def _resize_nearest(src, h, w):
-    """Nearest-neighbour resize of a (h0, w0, C) array to (h, w, C)."""
+def _resize_nearest(src, dst):
+    """Nearest-neighbour resize of a (h0, w0, C) array into ``dst`` (h, w, C)."""
     h0, w0, depth = src.shape
-    dst = np.empty((h, w, depth))
+    h, w = dst.shape[:2]
     for y in prange(h):
         ys = min(y * h0 // h, h0 - 1)
         for x in range(w):
             xs = min(x * w0 // w, w0 - 1)
             for c in range(depth):
                 dst[y, x, c] = src[ys, xs, c]
-    return dst
 
 
 resize_nearest = njit(_renamed(_resize_nearest, "resize_nearest"))

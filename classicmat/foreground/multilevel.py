@@ -119,18 +119,27 @@ def estimate_foreground_multilevel(
     alpha3 = alpha[:, :, None]
     for h, w in level_sizes(height, width):
         big = h * w >= K.PARALLEL_MIN_PIXELS
-        resize = K.resize_nearest_parallel if big else K.resize_nearest
         sweeps = K.red_black_sweeps_parallel if big else K.red_black_sweeps
         if (h, w) == (height, width):
             image_l, alpha_l = image, alpha
         else:
-            image_l = resize(image, h, w)
-            alpha_l = resize(alpha3, h, w)[:, :, 0]
-        F = resize(F, h, w)
-        B = resize(B, h, w)
+            image_l = _resize(image, h, w, big)
+            alpha_l = _resize(alpha3, h, w, big)[:, :, 0]
+        F = _resize(F, h, w, big)
+        B = _resize(B, h, w, big)
         n_iter = n_small_iterations if (h <= small_size and w <= small_size) else n_big_iterations
         sweeps(image_l, alpha_l, F, B, regularization, gradient_weight, n_iter)
     pin_known(image, alpha, F, B)
     if return_background:
         return F, B
     return F
+
+
+def _resize(src: np.ndarray, h: int, w: int, parallel: bool) -> np.ndarray:
+    """Nearest-neighbour resize of a (h0, w0, C) array to (h, w, C)."""
+    from . import _multilevel_kernels as K
+
+    dst = np.empty((h, w, src.shape[2]))
+    kernel = K.resize_nearest_parallel if parallel else K.resize_nearest
+    kernel(np.ascontiguousarray(src), dst)
+    return dst

@@ -142,8 +142,20 @@ def _max_nodes(m, leaf_size):
     return 2 * (m // ((leaf_size + 1) // 2)) + 1
 
 
+def tree_capacity(n, leaf_size, n_tasks):
+    """Node slots :func:`build_tree` may use for ``n`` points (an upper bound).
+
+    The top levels use fewer than ``4 * n_tasks + 4`` slots; below them
+    every subtree of ``m`` points at most ``_max_nodes(m)``, which sums to
+    at most ``2 * (n // half) + (number of subtrees)``.
+    """
+    half = (max(leaf_size, 1) + 1) // 2
+    top = 4 * max(n_tasks, 1) + 4
+    return 2 * top + 2 * (n // half) + 1
+
+
 @njit(parallel=True)
-def build_tree(points, leaf_size, n_tasks):
+def build_tree(points, leaf_size, n_tasks, pts, perm, lo_, hi_, child, box):
     """A KD-tree of ``points`` (n, dim) float64.
 
     Nodes split their range of points at the middle position along the
@@ -153,15 +165,17 @@ def build_tree(points, leaf_size, n_tasks):
     (their nodes' ids in separate blocks: unused ids may remain at the end
     of a block; no node points to them).
 
-    Returns ``(pts, perm, lo, hi, child, box)``: the points in tree order
-    (``pts[t] = points[perm[t]]``), and per node its range ``[lo, hi)`` of
-    tree positions, its left child (``-1`` for a leaf; the right child is
-    ``child + 1``) and its bounding box (``box[node, 0]`` the minimum,
-    ``box[node, 1]`` the maximum).
+    Writes the points in tree order ``pts`` (``pts[t] = points[perm[t]]``),
+    ``perm``, and per node (arrays of :func:`tree_capacity` slots) its range
+    ``[lo, hi)`` of tree positions, its left child (``-1`` for a leaf; the
+    right child is ``child + 1``) and its bounding box (``box[node, 0]`` the
+    minimum, ``box[node, 1]`` the maximum). Returns the number of node slots
+    used.
     """
     n, dim = points.shape
     leaf_size = max(leaf_size, 1)
-    perm = np.arange(n)
+    for t in range(n):
+        perm[t] = t
     key = np.empty(n)
     # top levels, breadth first, one level at a time
     cap_top = 4 * max(n_tasks, 1) + 4
@@ -192,21 +206,17 @@ def build_tree(points, leaf_size, n_tasks):
         m = hi_t[level_start + s] - lo_t[level_start + s]
         base[s + 1] = base[s] + _max_nodes(m, leaf_size)
     cap = base[n_sub]
-    lo_ = np.empty(cap, np.int64)
-    hi_ = np.empty(cap, np.int64)
-    child = np.full(cap, -1, np.int64)
-    box = np.empty((cap, 2, dim))
+    child[:cap] = -1
     lo_[:level_end] = lo_t[:level_end]
     hi_[:level_end] = hi_t[:level_end]
     child[:level_end] = child_t[:level_end]
     box[:level_end] = box_t[:level_end]
     for s in prange(n_sub):
         _grow(points, perm, key, level_start + s, lo_, hi_, child, box, leaf_size, base[s], False)
-    pts = np.empty((n, dim))
     for t in prange(n):
         for d in range(dim):
             pts[t, d] = points[perm[t], d]
-    return pts, perm, lo_, hi_, child, box
+    return cap
 
 
 @njit(inline="always")
@@ -303,6 +313,25 @@ def query_all(pts, perm, lo_, hi_, child, box, k, selected, n_chunks, dims, out_
                 out_dist[p, t] = best_d[t]
 
 
+def make_tree(points: np.ndarray, leaf_size: int, n_tasks: int) -> tuple[np.ndarray, ...]:
+    """The tree of :func:`build_tree` in arrays allocated here:
+    ``(pts, perm, lo, hi, child, box)``."""
+    n, dim = points.shape
+    slots = tree_capacity(n, leaf_size, n_tasks)
+    tree = (
+        np.empty((n, dim)),
+        np.empty(n, np.int64),
+        np.empty(slots, np.int64),
+        np.empty(slots, np.int64),
+        np.empty(slots, np.int64),
+        np.empty((slots, 2, dim)),
+    )
+    used = build_tree(points, leaf_size, n_tasks, *tree)
+    if used > slots:  # pragma: no cover - tree_capacity is an upper bound
+        raise RuntimeError(f"KD-tree used {used} node slots of {slots}")
+    return tree
+
+
 def nearest_neighbors_all(
     points: np.ndarray,
     k: int,
@@ -341,7 +370,7 @@ def nearest_neighbors_all(
     if selected is None:
         selected = np.ones(n, dtype=np.bool_)
     threads = numba.get_num_threads()
-    tree = build_tree(points, int(leaf_size), 2 * threads if threads > 1 else 1)
+    tree = make_tree(points, int(leaf_size), 2 * threads if threads > 1 else 1)
     n_chunks = min(n, 64 * threads)
     selected = np.ascontiguousarray(selected, dtype=np.bool_)
     dims = (0.0,) * points.shape[1]

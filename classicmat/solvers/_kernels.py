@@ -13,7 +13,7 @@ from .._jit import njit
 
 
 @njit
-def ichol_csc(n, Ap, Ai, Ax, shift, drop_tol, cap, pattern_only, keep_diag, pivot_floor):
+def ichol_csc(n, Ap, Ai, Ax, shift, drop_tol, pattern_only, keep_diag, pivot_floor, Lp, Li, Lx):
     """Left-looking thresholded incomplete Cholesky ``A + shift*I ~= L L^T``.
 
     ``Ap, Ai, Ax`` hold the lower triangle of a symmetric matrix in CSC form
@@ -29,14 +29,16 @@ def ichol_csc(n, Ap, Ai, Ax, shift, drop_tol, cap, pattern_only, keep_diag, pivo
     A pivot below ``pivot_floor * a_jj`` (when ``pivot_floor > 0``) is reset
     to ``a_jj``, a local repair instead of a global shift.
 
-    Returns ``(status, Lp, Li, Lx, nfixed)``: ``status`` is the number of
-    nonzeros of ``L`` on success or ``-(j + 1)`` when the pivot of column
+    ``L`` is written to ``Lp`` (n + 1), ``Li`` and ``Lx`` (a capacity
+    chosen by the caller). Returns ``(status, nfixed)``: ``status`` is the
+    number of nonzeros of ``L`` on success, ``0`` when ``Li``/``Lx`` are too
+    small (retry with larger ones), or ``-(j + 1)`` when the pivot of column
     ``j`` is not positive (breakdown; retry with a larger ``shift``);
-    ``nfixed`` counts the pivots repaired locally.
+    ``nfixed`` counts the pivots repaired locally. (Kernels return scalars
+    only: see :mod:`classicmat._jit`.)
     """
-    Lp = np.zeros(n + 1, np.int64)
-    Li = np.empty(cap, np.int32)
-    Lx = np.empty(cap, np.float64)
+    cap = Li.shape[0]
+    Lp[0] = 0
     work = np.zeros(n, np.float64)  # dense accumulator of the current column
     marked = np.zeros(n, np.bool_)
     pattern = np.empty(n, np.int64)  # rows present in the current column
@@ -87,15 +89,9 @@ def ichol_csc(n, Ap, Ai, Ax, shift, drop_tol, cap, pattern_only, keep_diag, pivo
             diag = ajj  # local fix of a breakdown (Kershaw 1978): restart the pivot
             nfixed += 1
         if not diag > 0.0:  # also catches NaN
-            return -(j + 1), Lp, Li, Lx, nfixed
+            return -(j + 1), nfixed
         if nnz + npat + 1 > cap:
-            cap = max(2 * cap, nnz + npat + 1)
-            Li2 = np.empty(cap, np.int32)
-            Lx2 = np.empty(cap, np.float64)
-            Li2[:nnz] = Li[:nnz]
-            Lx2[:nnz] = Lx[:nnz]
-            Li = Li2
-            Lx = Lx2
+            return 0, nfixed
         ljj = np.sqrt(diag)
         Li[nnz] = j
         Lx[nnz] = ljj
@@ -120,7 +116,7 @@ def ichol_csc(n, Ap, Ai, Ax, shift, drop_tol, cap, pattern_only, keep_diag, pivo
             r = Li[Lp[j] + 1]
             link[j] = head[r]
             head[r] = j
-    return nnz, Lp, Li, Lx, nfixed
+    return nnz, nfixed
 
 
 @njit
@@ -151,4 +147,3 @@ def ichol_apply(Lp, Li, Lx, perm, scale, r, out):
         x[i] = s / Lx[start]
     for i in range(n):
         out[perm[i]] = x[i] * scale[i]
-    return out

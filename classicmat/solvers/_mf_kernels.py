@@ -100,7 +100,7 @@ def _best_cut(v, seg, lo, hi, t, counts, min_side):
 
 
 @njit
-def nested_dissection(y, x, ty, tx, leaf_size, balance):
+def nested_dissection(y, x, ty, tx, leaf_size, balance, perm, node_ptr):
     """Geometric nested dissection of the pixels ``(y, x)``.
 
     A box of pixels is cut along its longer side by a band ``ty`` rows (or
@@ -109,14 +109,14 @@ def nested_dissection(y, x, ty, tx, leaf_size, balance):
     band becomes their separator, numbered after them (postorder). Parts of at
     most ``leaf_size`` pixels, or that cannot be cut, are leaves.
 
-    Returns ``(perm, node_ptr)``: ``perm[new] = old`` and the pixels of node
-    ``j`` are ``perm[node_ptr[j]:node_ptr[j + 1]]``.
+    Writes ``perm`` (n) and ``node_ptr`` (n + 1) and returns the number of
+    nodes ``N``: ``perm[new] = old`` and the pixels of node ``j`` are
+    ``perm[node_ptr[j]:node_ptr[j + 1]]`` for ``j < N``.
     """
     n = len(y)
     seg = np.arange(n)
     tmp = np.empty(n, np.int64)
-    perm = np.empty(n, np.int64)
-    node_ptr = np.zeros(n + 1, np.int64)
+    node_ptr[0] = 0
     nnodes = 0
     out = 0
     ext = 1
@@ -220,30 +220,33 @@ def nested_dissection(y, x, ty, tx, leaf_size, balance):
         stack[sp, 1] = lo + nl
         stack[sp, 2] = 0
         sp += 1
-    return perm, node_ptr[: nnodes + 1].copy()
+    return nnodes
 
 
 @njit
-def symbolic(node_ptr, indptr, indices, perm, iperm):
+def symbolic(node_ptr, indptr, indices, perm, iperm, parent, sptr, struct):
     """Row structure of every front and the assembly tree.
 
     ``struct[sptr[j]:sptr[j + 1]]`` (sorted, new numbering) are the rows of
     node ``j``'s front below its own pixels: the pixels of later nodes coupled
     to ``j``'s subtree. The parent of ``j`` is the node owning the first of
     them (-1 for a root).
+
+    Writes ``parent`` (N), ``sptr`` (N + 1) and ``struct`` (a capacity
+    chosen by the caller); returns ``sptr[N]``, or ``-1`` when ``struct`` is
+    too small (retry with a larger one).
     """
     N = len(node_ptr) - 1
     n = len(perm)
+    cap = len(struct)
     owner = np.empty(n, np.int64)
     for j in range(N):
         owner[node_ptr[j] : node_ptr[j + 1]] = j
     mark = np.full(n, -1, np.int64)
-    parent = np.full(N, -1, np.int64)
+    parent[:] = -1
     head = np.full(N, -1, np.int64)  # children as linked lists
     nxt = np.full(N, -1, np.int64)
-    sptr = np.zeros(N + 1, np.int64)
-    cap = 4 * n + 16
-    struct = np.empty(cap, np.int64)
+    sptr[0] = 0
     buf = np.empty(n, np.int64)
     for j in range(N):
         start = node_ptr[j]
@@ -268,10 +271,7 @@ def symbolic(node_ptr, indptr, indices, perm, iperm):
             c = nxt[c]
         rows = np.sort(buf[:cnt])
         if sptr[j] + cnt > cap:
-            cap = max(2 * cap, sptr[j] + cnt)
-            grown = np.empty(cap, np.int64)
-            grown[: sptr[j]] = struct[: sptr[j]]
-            struct = grown
+            return -1
         struct[sptr[j] : sptr[j] + cnt] = rows
         sptr[j + 1] = sptr[j] + cnt
         if cnt > 0:
@@ -279,12 +279,13 @@ def symbolic(node_ptr, indptr, indices, perm, iperm):
             parent[j] = p
             nxt[j] = head[p]
             head[p] = j
-    return parent, sptr, struct[: sptr[N]].copy()
+    return sptr[N]
 
 
 @njit
-def tree_postorder(parent):
-    """A postorder of the forest ``parent`` that keeps the given order of siblings."""
+def tree_postorder(parent, order):
+    """Write into ``order`` a postorder of the forest ``parent`` that keeps the
+    given order of siblings."""
     N = len(parent)
     head = np.full(N, -1, np.int64)
     nxt = np.full(N, -1, np.int64)
@@ -293,7 +294,6 @@ def tree_postorder(parent):
         if p >= 0:
             nxt[j] = head[p]
             head[p] = j
-    order = np.empty(N, np.int64)
     k = 0
     stack = np.empty(N, np.int64)
     it = np.empty(N, np.int64)
@@ -314,23 +314,22 @@ def tree_postorder(parent):
                 order[k] = stack[sp]
                 k += 1
                 sp -= 1
-    return order
 
 
 @njit
-def plan(node_ptr, sptr, parent):
+def plan(node_ptr, sptr, parent, loff, foff, uoff, child_ptr, child_idx):
     """Offsets of the factor blocks and of the update matrices on the stack.
 
     Node ``j`` stores ``L11`` (k x k) then ``L21`` (m x k) at ``loff[j]``; its
     front's lower-right block (m x m, the update matrix once factorised) is
     assembled at ``foff[j]`` on top of the stack, above its children's update
     matrices, and moved down to ``uoff[j]`` (where the first child's began).
-    Returns ``(loff, foff, uoff, child_ptr, child_idx, stack_peak)``.
+    Writes ``loff`` (N + 1), ``foff``, ``uoff`` (N), ``child_ptr`` (N + 1)
+    and ``child_idx`` (N; ``child_ptr[N]`` used) and returns the peak size
+    of the stack.
     """
     N = len(parent)
-    loff = np.zeros(N + 1, np.int64)
-    foff = np.zeros(N, np.int64)
-    uoff = np.zeros(N, np.int64)
+    loff[0] = 0
     nchild = np.zeros(N + 1, np.int64)
     for j in range(N):
         k = node_ptr[j + 1] - node_ptr[j]
@@ -338,8 +337,7 @@ def plan(node_ptr, sptr, parent):
         loff[j + 1] = loff[j] + k * k + m * k
         if parent[j] >= 0:
             nchild[parent[j] + 1] += 1
-    child_ptr = np.cumsum(nchild)
-    child_idx = np.empty(child_ptr[N], np.int64)
+    child_ptr[:] = np.cumsum(nchild)
     fill = child_ptr[:N].copy()
     for j in range(N):
         p = parent[j]
@@ -357,7 +355,7 @@ def plan(node_ptr, sptr, parent):
         peak = max(peak, top + m * m)
         uoff[j] = base
         top = base + m * m
-    return loff, foff, uoff, child_ptr, child_idx, peak
+    return peak
 
 
 @njit
@@ -417,18 +415,16 @@ def assemble(
 
 
 @njit
-def renumber(node_ptr, sptr, struct, order):
+def renumber(node_ptr, sptr, struct, order, new_ptr, new_sptr, new_struct, newpos):
     """Renumber the nodes (and their pixels) in the node order ``order``.
 
-    Returns ``(node_ptr, sptr, struct, newpos)``: the new node ranges and
-    structures (mapped and sorted per node) and ``newpos[old] = new`` for the
-    positions of the pixels.
+    Writes the new node ranges ``new_ptr`` and ``new_sptr`` (N + 1), the
+    structures ``new_struct`` (mapped and sorted per node; as long as
+    ``struct``) and ``newpos[old] = new`` for the positions of the pixels.
     """
     N = len(order)
-    n = node_ptr[N]
-    new_ptr = np.zeros(N + 1, np.int64)
-    new_sptr = np.zeros(N + 1, np.int64)
-    newpos = np.empty(n, np.int64)
+    new_ptr[0] = 0
+    new_sptr[0] = 0
     for q in range(N):
         j = order[q]
         k = node_ptr[j + 1] - node_ptr[j]
@@ -436,14 +432,12 @@ def renumber(node_ptr, sptr, struct, order):
         new_sptr[q + 1] = new_sptr[q] + sptr[j + 1] - sptr[j]
         for i in range(k):
             newpos[node_ptr[j] + i] = new_ptr[q] + i
-    new_struct = np.empty(len(struct), np.int64)
     for q in range(N):
         j = order[q]
         s0 = new_sptr[q]
         for p in range(sptr[j], sptr[j + 1]):
             new_struct[s0 + p - sptr[j]] = newpos[struct[p]]
         new_struct[s0 : new_sptr[q + 1]] = np.sort(new_struct[s0 : new_sptr[q + 1]])
-    return new_ptr, new_sptr, new_struct, newpos
 
 
 @njit

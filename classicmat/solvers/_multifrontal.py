@@ -160,17 +160,37 @@ def _analyse(A, coords, leaf_size, balance):
     indptr, indices = A.indptr, A.indices
     y = np.ascontiguousarray(coords[:, 0])
     x = np.ascontiguousarray(coords[:, 1])
+    # (the kernels write into arrays allocated here and return scalars only)
+    n = len(y)
     ry, rx = K.coupling_reach(indptr, indices, y, x)
-    perm, node_ptr = K.nested_dissection(y, x, ry, rx, leaf_size, balance)
+    perm = np.empty(n, np.int64)
+    node_ptr = np.empty(n + 1, np.int64)
+    nnodes = K.nested_dissection(y, x, ry, rx, leaf_size, balance, perm, node_ptr)
+    node_ptr = node_ptr[: nnodes + 1].copy()
     iperm = np.empty_like(perm)
-    iperm[perm] = np.arange(len(perm))
-    parent, sptr, struct = K.symbolic(node_ptr, indptr, indices, perm, iperm)
-    order = K.tree_postorder(parent)
+    iperm[perm] = np.arange(n)
+    parent = np.empty(nnodes, np.int64)
+    sptr = np.empty(nnodes + 1, np.int64)
+    capacity = 4 * n + 16
+    while True:
+        struct = np.empty(capacity, np.int64)
+        size = K.symbolic(node_ptr, indptr, indices, perm, iperm, parent, sptr, struct)
+        if size >= 0:
+            break
+        capacity *= 2
+    struct = struct[:size].copy()
+    order = np.empty(nnodes, np.int64)
+    K.tree_postorder(parent, order)
     if np.any(order != np.arange(len(order))):
         # the assembly tree differs from the dissection tree (a part that does
         # not touch its separator): renumber in a postorder of the assembly
         # tree, which keeps the fill and lets the update matrices live on a stack
-        node_ptr, sptr, struct, newpos = K.renumber(node_ptr, sptr, struct, order)
+        new_ptr = np.empty(nnodes + 1, np.int64)
+        new_sptr = np.empty(nnodes + 1, np.int64)
+        new_struct = np.empty(size, np.int64)
+        newpos = np.empty(n, np.int64)
+        K.renumber(node_ptr, sptr, struct, order, new_ptr, new_sptr, new_struct, newpos)
+        node_ptr, sptr, struct = new_ptr, new_sptr, new_struct
         inv = np.empty_like(order)
         inv[order] = np.arange(len(order))
         parent = np.where(parent[order] >= 0, inv[parent[order]], -1)
@@ -288,7 +308,13 @@ def multifrontal_cholesky(
     if not 0.0 <= balance < 0.5:
         raise ValueError(f"balance must be in [0, 0.5), got {balance!r}")
     perm, iperm, node_ptr, parent, sptr, struct = _analyse(A, coords, int(leaf_size), balance)
-    loff, foff, uoff, child_ptr, child_idx, peak = K.plan(node_ptr, sptr, parent)
+    nnodes = len(parent)
+    loff = np.empty(nnodes + 1, np.int64)
+    foff = np.empty(nnodes, np.int64)
+    uoff = np.empty(nnodes, np.int64)
+    child_ptr = np.empty(nnodes + 1, np.int64)
+    child_idx = np.empty(nnodes, np.int64)
+    peak = K.plan(node_ptr, sptr, parent, loff, foff, uoff, child_ptr, child_idx)
     t1 = time.perf_counter()
 
     if isinstance(factor_dtype, str) and factor_dtype == "auto":

@@ -117,9 +117,9 @@ class IncompleteCholesky(LinearOperator):
         from ._kernels import ichol_apply
 
         r = np.ascontiguousarray(np.ravel(x), dtype=np.float64)
-        return ichol_apply(
-            self._Lp, self._Li, self._Lx, self.perm, self.scale, r, np.empty_like(r)
-        )
+        out = np.empty_like(r)
+        ichol_apply(self._Lp, self._Li, self._Lx, self.perm, self.scale, r, out)
+        return out
 
     def _rmatvec(self, x):
         return self._matvec(x)
@@ -247,10 +247,16 @@ def ichol(
 
     cap = max(2 * Ax.size, n + 1)
     current = shift
+    Lp = np.zeros(n + 1, np.int64)
     while True:
-        status, Lp, Li, Lx, nfixed = ichol_csc(
-            n, Ap, Ai, Ax, current, drop_tol, cap, False, bool(keep_diagonal), pivot_floor
+        Li = np.empty(cap, np.int32)
+        Lx = np.empty(cap, np.float64)
+        status, nfixed = ichol_csc(
+            n, Ap, Ai, Ax, current, drop_tol, False, bool(keep_diagonal), pivot_floor, Lp, Li, Lx
         )
+        if status == 0 and n > 0:  # more fill than room: again with twice the room
+            cap *= 2
+            continue
         if status >= 0:
             break
         if current >= 1.0:

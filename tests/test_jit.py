@@ -1,0 +1,217 @@
+"""The numba layer: kernels return no arrays, Ctrl-C is held back while compiling."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pkgutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+
+import classicmat
+from classicmat._interrupt import deferred_sigint
+
+
+def _kernel_modules():
+    import classicmat as package
+
+    for info in pkgutil.walk_packages(package.__path__, "classicmat."):
+        if _is_kernel_module(info.name):
+            yield importlib.import_module(info.name)
+
+
+def _dispatchers():
+    from numba.core.dispatcher import Dispatcher
+
+    found = {}
+    for module in _kernel_modules():
+        for name, value in vars(module).items():
+            if isinstance(value, Dispatcher) and value.py_func.__module__ == module.__name__:
+                if value.targetoptions.get("inline", "never") == "always":
+                    continue  # inlined into its callers: never called from Python
+                found[f"{module.__name__}.{name}"] = value
+    return found
+
+
+def _is_kernel_module(name: str) -> bool:
+    return "kernel" in name or name.endswith("_kdtree")
+
+
+def _kernels_called_from_python() -> set[str]:
+    """Kernel names the package's other modules import or call as ``K.name``."""
+    import ast
+    from pathlib import Path
+
+    root = Path(classicmat.__file__).parent
+    names = set()
+    for path in root.rglob("*.py"):
+        if _is_kernel_module(path.stem):
+            continue
+        tree = ast.parse(path.read_text())
+        aliases = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                if node.module and _is_kernel_module(node.module.rsplit(".", 1)[-1]):
+                    names.update(alias.name for alias in node.names)
+                for alias in node.names:  # from . import _mf_kernels as K
+                    if _is_kernel_module(alias.name):
+                        aliases.add(alias.asname or alias.name)
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id in aliases
+            ):
+                names.add(node.attr)
+    return names
+
+
+def _contains_array(numba_type) -> bool:
+    from numba.core import types
+
+    if isinstance(numba_type, types.Array):
+        return True
+    if isinstance(numba_type, types.BaseTuple):
+        return any(_contains_array(t) for t in numba_type)
+    return False
+
+
+def _exercise_every_kernel() -> None:
+    """Call every kernel of the package at least once, on tiny inputs."""
+    rng = np.random.default_rng(0)
+    image = rng.random((24, 30, 3))
+    trimap = np.full((24, 30), 0.5)
+    trimap[:, :4] = 0.0
+    trimap[:, -4:] = 1.0
+    for method, options in (
+        ("cf", {}),
+        ("cf", {"solver": "cg-ichol"}),
+        ("knn", {}),
+        ("knn", {"variant": "paper"}),
+        ("bayesian", {}),
+    ):
+        classicmat.estimate_alpha(image, trimap, method=method, **options)
+    # scattered unknown pixels and small leaves: the multifrontal solver's
+    # assembly tree differs from the dissection tree and is renumbered
+    rng = np.random.default_rng(3)  # a seed where it happens
+    speckle = np.where(rng.random((40, 40)) < 0.3, 0.5, np.where(rng.random((40, 40)) < 0.5, 0, 1))
+    system = classicmat.cf_system(rng.random((40, 40, 3)), speckle)
+    coords = np.column_stack(np.divmod(system.unknown, 40))
+    from classicmat.solvers import multifrontal_cholesky
+
+    multifrontal_cholesky(system.A, coords, leaf_size=8).solve(system.b)
+    from classicmat.alpha.bayesian import bayesian_matting
+
+    bayesian_matting(image, trimap, parallel=False)
+    alpha = classicmat.estimate_alpha(image, trimap)
+    for method in ("multilevel", "blur-fusion", "closed-form"):
+        classicmat.estimate_foreground(image, alpha, method=method)
+    from classicmat.foreground import _multilevel_kernels as K
+
+    big = np.zeros((4, 4, 1))
+    K.resize_nearest_parallel(big, np.empty((2, 2, 1)))
+    K.red_black_sweeps_parallel(
+        np.zeros((4, 4, 3)), np.full((4, 4), 0.5), np.zeros((4, 4, 3)), np.zeros((4, 4, 3)),
+        1e-5, 1.0, 1,
+    )  # fmt: skip
+
+
+@pytest.mark.filterwarnings("ignore::classicmat.ClassicmatWarning")
+def test_no_kernel_returns_an_array():
+    """A returned array is boxed through a call into Python, where a Ctrl-C crashes
+    the process (classicmat._interrupt): kernels write into arrays they are given."""
+    _exercise_every_kernel()
+    dispatchers = _dispatchers()
+    assert len(dispatchers) > 20
+    entry = _kernels_called_from_python()
+    unused = sorted(
+        name
+        for name, d in dispatchers.items()
+        if not d.nopython_signatures and name.rsplit(".", 1)[1] in entry
+    )
+    assert unused == [], f"add these kernels to _exercise_every_kernel: {unused}"
+    returning = sorted(
+        f"{name} -> {sig.return_type}"
+        for name, d in dispatchers.items()
+        for sig in d.nopython_signatures
+        if _contains_array(sig.return_type)
+    )
+    assert returning == []
+
+
+def test_deferred_sigint_delivers_the_signal_after_the_block():
+    steps = []
+    with pytest.raises(KeyboardInterrupt):
+        with deferred_sigint():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.01)  # the handler would run here
+            steps.append("after the signal")
+    assert steps == ["after the signal"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_deferred_sigint_passes_the_signal_to_a_custom_handler():
+    seen = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: seen.append(signum))
+    try:
+        with deferred_sigint():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.01)
+            assert seen == []
+        assert seen == [signal.SIGINT]
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def test_deferred_sigint_without_a_signal_changes_nothing():
+    with deferred_sigint():
+        pass
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+_API_SCRIPT = textwrap.dedent(
+    """
+    import sys
+    import numpy as np
+    import classicmat
+    rng = np.random.default_rng(1)
+    image = rng.random((700, 900, 3))
+    trimap = np.zeros((700, 900)); trimap[:, 450:] = 1.0; trimap[:, 300:600] = 0.5
+    print("ready", flush=True)
+    try:
+        classicmat.estimate_alpha(image, trimap, method=sys.argv[1])
+    except KeyboardInterrupt:
+        sys.exit(3)
+    """
+)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("method", ["cf", "knn"])
+def test_ctrl_c_in_the_api_raises_keyboard_interrupt_and_never_crashes(method, tmp_path):
+    """SIGINT at many moments of a call: KeyboardInterrupt (or a finished call),
+    never a crash (a numba boxing call hit by the signal used to segfault)."""
+    script = tmp_path / "run.py"
+    script.write_text(_API_SCRIPT)
+    outcomes = []
+    for delay in np.linspace(0.0, 1.6, 12):
+        proc = subprocess.Popen(
+            [sys.executable, str(script), method],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert proc.stdout.readline().strip() == "ready"
+        time.sleep(delay)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+        outcomes.append(proc.returncode)
+        assert proc.returncode in (0, 3), f"delay {delay:.2f} s: rc {proc.returncode}\n{err}"
+        assert "Exception ignored" not in err
+    assert 3 in outcomes
