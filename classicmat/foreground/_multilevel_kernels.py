@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import types
 
-import numpy as np
-
 from .._jit import njit, prange
 
 
