@@ -155,3 +155,37 @@ def test_alpha_in_unit_range_and_equal_to_trimap_where_known(seed, h, w, epsilon
 
 def test_methods_registry_lists_cf():
     assert "cf" in classicmat.METHODS.names()
+
+
+LEMUR = "examples/data/lemur.png"
+LEMUR_TRIMAP = "examples/data/lemur_trimap.png"
+
+
+@pytest.mark.parametrize(
+    ("transform", "epsilon"),
+    [
+        ("posterised", 1e-7),  # each channel thresholded at 128: two values per channel
+        ("plain", 1e-11),  # a tiny regulariser
+        ("gray posterised", 1e-9),
+    ],
+)
+def test_flat_colour_photos_and_tiny_epsilon_give_a_matte(transform, epsilon):
+    """The issue's reproductions on the bundled lemur: these used to fail with
+    'A is not positive definite' (negative diagonal entries of the Laplacian)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    image = classicmat.read_image(root / LEMUR)
+    trimap = classicmat.read_image(root / LEMUR_TRIMAP, kind="trimap")
+    if "posterised" in transform:
+        image = np.where(image >= 128, 255, 0).astype(np.uint8)
+    if "gray" in transform:
+        image = image[:, :, 0]
+    alpha = estimate_alpha(image, trimap, epsilon=epsilon)
+    masks = classicmat.split_trimap(trimap)
+    assert np.isfinite(alpha).all()
+    assert alpha.min() >= 0.0 and alpha.max() <= 1.0
+    assert np.array_equal(alpha[masks.is_fg], np.ones(masks.is_fg.sum()))
+    # a real matte, not a constant: both sides are reached inside the band
+    band = alpha[masks.is_unknown]
+    assert band.min() < 0.05 and band.max() > 0.95

@@ -92,14 +92,65 @@ def test_rgba_alpha_channel_is_ignored():
     epsilon=st.sampled_from([1e-7, 1e-4, 1e-1]),
 )
 def test_properties_symmetric_zero_rows_psd(image, epsilon):
-    L = matting_laplacian(image, epsilon=epsilon).toarray()
+    _assert_symmetric_zero_rows_psd(matting_laplacian(image, epsilon=epsilon).toarray())
+
+
+def _assert_symmetric_zero_rows_psd(L):
     # exactly symmetric: L_ij and L_ji are computed by the same float operations
     np.testing.assert_array_equal(L, L.T)
-    # Row sums and eigenvalues cancel terms (I_i - mu)^T M (I_j - mu) of size
-    # up to |M| <= |w| / epsilon: the tolerance is round-off relative to that.
-    tol = 1e-14 * (1.0 + 9.0 / epsilon)
+    # Each window contributes P - Y Y^T with |y_i| <= 1 (y_i = R^-T d_i), so
+    # every term is O(1) whatever epsilon: round-off stays near 1e-16 per term.
+    tol = 1e-12
     np.testing.assert_allclose(L.sum(axis=1), 0.0, atol=tol)
+    assert L.diagonal().min() >= -tol
     assert np.linalg.eigvalsh(L).min() >= -tol
+
+
+def _adversarial_images():
+    """Flat, two-colour, posterised and nearly collinear images, 9 x 11."""
+    rng = np.random.default_rng(7)
+    flat = np.full((9, 11, 3), 0.3)
+    pattern = rng.random((9, 11, 1)) < 0.5
+    two_colour = np.where(pattern, [0.9, 0.2, 0.1], [0.1, 0.3, 0.8])
+    posterised = (rng.random((9, 11, 3)) < 0.5).astype(float)
+    t = rng.random((9, 11, 1))
+    collinear = np.clip(0.2 + t * [0.5, 0.3, 0.1] + 1e-9 * rng.random((9, 11, 3)), 0, 1)
+    return {
+        "flat": flat,
+        "two-colour": two_colour,
+        "posterised": posterised,
+        "collinear": collinear,
+        "binary gray": posterised[:, :, 0],
+    }
+
+
+@pytest.mark.parametrize("epsilon", [1e-7, 1e-11, 1e-14])
+@pytest.mark.parametrize("name", list(_adversarial_images()))
+def test_flat_and_few_colour_images_keep_the_laplacian_psd(name, epsilon):
+    """Windows whose colours lie on a point, a line or a plane make the window
+    covariance singular; the Laplacian must stay PSD to round-off (an inverse of
+    the covariance by cofactors gave diagonal entries of -0.02 here)."""
+    image = _adversarial_images()[name]
+    _assert_symmetric_zero_rows_psd(matting_laplacian(image, epsilon=epsilon).toarray())
+
+
+@pytest.mark.parametrize("epsilon", [1e-7, 1e-11])
+def test_posterised_image_solves(epsilon):
+    from classicmat import estimate_alpha, solve
+
+    rng = np.random.default_rng(3)
+    image = (rng.random((60, 80, 3)) < 0.5).astype(float)
+    image[:, 40:] = np.clip(image[:, 40:] + 0.5, 0, 1)
+    trimap = np.full((60, 80), 0.5)
+    trimap[:, :10] = 0.0
+    trimap[:, 70:] = 1.0
+    system = cf_system(image, trimap, epsilon=epsilon)
+    coords = np.column_stack(np.divmod(system.unknown, 80))
+    result = solve(system.A, system.b, solver="direct", coords=coords)
+    assert result.converged
+    assert np.linalg.norm(system.A @ result.x - system.b) <= 1e-7 * np.linalg.norm(system.b)
+    alpha = estimate_alpha(image, trimap, epsilon=epsilon)
+    assert np.isfinite(alpha).all() and alpha.min() >= 0.0 and alpha.max() <= 1.0
 
 
 def test_alias_is_the_same_matrix():

@@ -153,3 +153,22 @@ def test_iterative_solvers_ignore_coords():
     A, coords = _poisson(5, 5)
     res = solve(A, np.ones(25), solver="cg-jacobi", coords=coords, rtol=1e-10)
     assert res.solver == "cg-jacobi" and res.converged
+
+
+def test_breakdown_from_round_off_is_repaired_by_a_shift_and_cg():
+    """A matrix that is positive semi-definite up to round-off (a path graph
+    Laplacian, nudged 1e-13 below singular) breaks the factorisation; the
+    factor of ``A + shift I`` then preconditions CG on ``A`` itself."""
+    n = 40
+    A = sp.diags_array([-np.ones(n - 1), np.r_[1.0, 2.0 * np.ones(n - 2), 1.0], -np.ones(n - 1)],
+                       offsets=[-1, 0, 1]).tocsr() - 1e-13 * sp.eye_array(n)  # fmt: skip
+    coords = np.column_stack([np.zeros(n, int), np.arange(n)])
+    b = np.random.default_rng(0).standard_normal(n)
+    b -= b.mean()  # in the range of the (nearly) singular matrix
+    factor = multifrontal_cholesky(A, coords, leaf_size=8)
+    assert factor.shift > 0.0
+    x = factor.solve(b)
+    assert factor.iterations > 0
+    assert np.linalg.norm(A @ x - b) <= 1e-10 * np.linalg.norm(b)
+    result = solve(A, b, solver="direct", coords=coords, rtol=1e-10)
+    assert result.converged and result.iterations > 0

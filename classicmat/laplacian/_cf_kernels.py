@@ -6,8 +6,8 @@ by one thread each and the parallel loops never write to shared memory:
 1. ``_mark_windows``: give an id to every window (of size (2r+1)^2, centred
    at least r pixels from the border, as in the paper) that contains at least
    one pixel whose row is wanted;
-2. ``_window_stats``: for each such window, its mean colour and the inverse of
-   its regularised covariance;
+2. ``_window_stats``: for each such window, its mean colour and the
+   Cholesky factor of its regularised covariance;
 3. ``_row_counts``: the number of stored entries of every wanted row;
 4. ``_fill_rows``: the entries, in CSR order, plus the part of each row that
    multiplies known pixels, which goes to the right-hand side.
@@ -59,13 +59,53 @@ def _mark_windows(is_row, r, win_id):  # pragma: no cover - compiled
     return offsets[h]
 
 
+@njit(inline="always")
+def _y(image, stats, k, yy, xx, c):  # pragma: no cover - compiled
+    """``y = R_k^-T (I - mu_k)`` of pixel (yy, xx) in window k, not centred:
+    a forward substitution with the factor of ``_window_stats``."""
+    if c == 1:
+        return (image[yy, xx, 0] - stats[k, 0]) * stats[k, 1], 0.0, 0.0
+    v0 = (image[yy, xx, 0] - stats[k, 0]) * stats[k, 3]
+    v1 = (image[yy, xx, 1] - stats[k, 1] - stats[k, 4] * v0) * stats[k, 6]
+    v2 = (image[yy, xx, 2] - stats[k, 2] - stats[k, 5] * v0 - stats[k, 7] * v1) * stats[k, 8]
+    return v0, v1, v2
+
+
+@njit(inline="always")
+def _store_mean_y(image, stats, k, cy, cx, r, c, at):  # pragma: no cover - compiled
+    """``stats[k, at:at + c]`` = the mean of the ``_y`` of window k's pixels."""
+    s0 = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    for yy in range(cy - r, cy + r + 1):
+        for xx in range(cx - r, cx + r + 1):
+            v0, v1, v2 = _y(image, stats, k, yy, xx, c)
+            s0 += v0
+            s1 += v1
+            s2 += v2
+    area = (2 * r + 1) * (2 * r + 1)
+    stats[k, at] = s0 / area
+    if c == 3:
+        stats[k, at + 1] = s1 / area
+        stats[k, at + 2] = s2 / area
+
+
 @njit(parallel=True)
 def _window_stats(image, win_id, r, epsilon, stats):  # pragma: no cover - compiled
-    """Mean and inverse regularised covariance of every marked window.
+    """Mean and inverse Cholesky factor of the regularised scatter of every marked window.
 
-    ``stats[k, :c]`` holds the mean colour of window k; ``stats[k, c:]`` the
-    upper triangle of ``(Sigma_k + epsilon / |w| I)^-1`` (1 value for gray,
-    6 for colour: m00 m01 m02 m11 m12 m22).
+    With ``d_i = I_i - mu_k`` the centred colours of window k and
+    ``S_k = sum_i d_i d_i^T + epsilon I = R^T R`` (R upper triangular),
+    ``stats[k, :c]`` holds ``mu_k``, then what gives ``y_i = R^{-T} d_i``
+    (:func:`_y`): for gray ``1 / r00``; for colour ``1 / r00, r01, r02,
+    1 / r11, r12, 1 / r22``; then the mean of the window's computed ``y_i``
+    (1 or 3 values, zero in exact arithmetic). The Laplacian needs only the
+    products ``y_i . y_j = d_i^T S_k^{-1} d_j`` of the centred ``y`` (see
+    ``_fill_rows``), which are bounded by 1 whatever the conditioning of
+    ``S_k``: unlike the inverse of ``S_k`` itself, computing them loses no
+    precision when the window's colours lie on a line or a plane (flat or
+    two-colour windows, tiny epsilon). Centring the computed ``y`` makes
+    the rows of each window's block sum to zero to round-off as well.
     """
     h, w, c = image.shape
     area = (2 * r + 1) * (2 * r + 1)
@@ -80,13 +120,14 @@ def _window_stats(image, win_id, r, epsilon, stats):  # pragma: no cover - compi
                     for xx in range(x - r, x + r + 1):
                         s += image[yy, xx, 0]
                 mu = s / area
-                v = 0.0
+                v = epsilon
                 for yy in range(y - r, y + r + 1):
                     for xx in range(x - r, x + r + 1):
                         d = image[yy, xx, 0] - mu
                         v += d * d
                 stats[k, 0] = mu
-                stats[k, 1] = 1.0 / ((v + epsilon) / area)
+                stats[k, 1] = 1.0 / np.sqrt(v)
+                _store_mean_y(image, stats, k, y, x, r, c, 2)
             else:
                 s0 = 0.0
                 s1 = 0.0
@@ -99,8 +140,6 @@ def _window_stats(image, win_id, r, epsilon, stats):  # pragma: no cover - compi
                 m0 = s0 / area
                 m1 = s1 / area
                 m2 = s2 / area
-                # Centred sums: Sigma = sum (I - mu)(I - mu)^T / |w|, and the
-                # regulariser epsilon / |w| I, i.e. (sums + epsilon I) / |w|.
                 a00 = epsilon
                 a01 = 0.0
                 a02 = 0.0
@@ -118,29 +157,25 @@ def _window_stats(image, win_id, r, epsilon, stats):  # pragma: no cover - compi
                         a11 += d1 * d1
                         a12 += d1 * d2
                         a22 += d2 * d2
-                a00 /= area
-                a01 /= area
-                a02 /= area
-                a11 /= area
-                a12 /= area
-                a22 /= area
-                # inverse of the symmetric 3x3 matrix by cofactors
-                c00 = a11 * a22 - a12 * a12
-                c01 = a02 * a12 - a01 * a22
-                c02 = a01 * a12 - a02 * a11
-                c11 = a00 * a22 - a02 * a02
-                c12 = a01 * a02 - a00 * a12
-                c22 = a00 * a11 - a01 * a01
-                inv_det = 1.0 / (a00 * c00 + a01 * c01 + a02 * c02)
+                # Cholesky S = R^T R; every pivot is >= epsilon in exact
+                # arithmetic, so one that rounding pushed lower is reset to it
+                r00 = np.sqrt(a00)
+                r01 = a01 / r00
+                r02 = a02 / r00
+                p11 = max(a11 - r01 * r01, epsilon)
+                r11 = np.sqrt(p11)
+                r12 = (a12 - r01 * r02) / r11
+                p22 = max(a22 - r02 * r02 - r12 * r12, epsilon)
                 stats[k, 0] = m0
                 stats[k, 1] = m1
                 stats[k, 2] = m2
-                stats[k, 3] = c00 * inv_det
-                stats[k, 4] = c01 * inv_det
-                stats[k, 5] = c02 * inv_det
-                stats[k, 6] = c11 * inv_det
-                stats[k, 7] = c12 * inv_det
-                stats[k, 8] = c22 * inv_det
+                stats[k, 3] = 1.0 / r00
+                stats[k, 4] = r01
+                stats[k, 5] = r02
+                stats[k, 6] = 1.0 / r11
+                stats[k, 7] = r12
+                stats[k, 8] = 1.0 / np.sqrt(p22)
+                _store_mean_y(image, stats, k, y, x, r, c, 9)
 
 
 @njit
@@ -179,8 +214,10 @@ def _fill_rows(
 
         L_ij = sum_k [delta_ij - (1 + (I_i - mu_k)^T M_k (I_j - mu_k)) / |w_k|]
 
-    with ``M_k = (Sigma_k + epsilon / |w_k| I)^-1``. Columns with
-    ``col_id >= 0`` are stored; the others (known pixels) are folded into
+    with ``M_k = (Sigma_k + epsilon / |w_k| I)^-1 = |w_k| S_k^-1``, i.e.
+    ``L_ij = sum_k [delta_ij - 1 / |w_k| - y_i . y_j]`` with the centred
+    ``y`` of :func:`_y` and ``_window_stats``. Columns with ``col_id >= 0``
+    are stored; the others (known pixels) are folded into
     ``rhs[t] = -sum_j L_ij * known_value[j]``.
     """
     h, w, c = image.shape
@@ -189,6 +226,7 @@ def _fill_rows(
     size = 4 * r + 1
     n_rows = rows.size
     n_chunks = min(n_rows, 256)
+    at = 2 if c == 1 else 9  # where the mean y of a window is stored
     for chunk in prange(n_chunks):
         acc = np.empty((size, size))
         start = chunk * n_rows // n_chunks
@@ -201,39 +239,20 @@ def _fill_rows(
             for cy in range(max(yi - r, r), min(yi + r, h - 1 - r) + 1):
                 for cx in range(max(xi - r, r), min(xi + r, w - 1 - r) + 1):
                     k = win_id[cy, cx]
-                    if c == 1:
-                        e0 = image[yi, xi, 0] - stats[k, 0]
-                        for yj in range(cy - r, cy + r + 1):
-                            for xj in range(cx - r, cx + r + 1):
-                                d0 = image[yj, xj, 0] - stats[k, 0]
-                                q = stats[k, 1] * (e0 * d0)
-                                acc[yj - yi + 2 * r, xj - xi + 2 * r] -= (1.0 + q) * inv_area
-                    else:
-                        e0 = image[yi, xi, 0] - stats[k, 0]
-                        e1 = image[yi, xi, 1] - stats[k, 1]
-                        e2 = image[yi, xi, 2] - stats[k, 2]
-                        m00 = stats[k, 3]
-                        m01 = stats[k, 4]
-                        m02 = stats[k, 5]
-                        m11 = stats[k, 6]
-                        m12 = stats[k, 7]
-                        m22 = stats[k, 8]
-                        for yj in range(cy - r, cy + r + 1):
-                            for xj in range(cx - r, cx + r + 1):
-                                d0 = image[yj, xj, 0] - stats[k, 0]
-                                d1 = image[yj, xj, 1] - stats[k, 1]
-                                d2 = image[yj, xj, 2] - stats[k, 2]
-                                # e^T M d written symmetrically in (e, d), so
-                                # that L_ij and L_ji round identically.
-                                q = (
-                                    m00 * (e0 * d0)
-                                    + m11 * (e1 * d1)
-                                    + m22 * (e2 * d2)
-                                    + m01 * (e0 * d1 + e1 * d0)
-                                    + m02 * (e0 * d2 + e2 * d0)
-                                    + m12 * (e1 * d2 + e2 * d1)
-                                )
-                                acc[yj - yi + 2 * r, xj - xi + 2 * r] -= (1.0 + q) * inv_area
+                    g0 = stats[k, at]
+                    g1 = stats[k, at + 1] if c == 3 else 0.0
+                    g2 = stats[k, at + 2] if c == 3 else 0.0
+                    u0, u1, u2 = _y(image, stats, k, yi, xi, c)
+                    u0 -= g0
+                    u1 -= g1
+                    u2 -= g2
+                    for yj in range(cy - r, cy + r + 1):
+                        for xj in range(cx - r, cx + r + 1):
+                            v0, v1, v2 = _y(image, stats, k, yj, xj, c)
+                            # u.v is computed by the same operations for L_ij
+                            # and L_ji: the matrix is exactly symmetric
+                            q = u0 * (v0 - g0) + u1 * (v1 - g1) + u2 * (v2 - g2)
+                            acc[yj - yi + 2 * r, xj - xi + 2 * r] -= inv_area + q
                     acc[2 * r, 2 * r] += 1.0
             pos = indptr[t]
             known = 0.0

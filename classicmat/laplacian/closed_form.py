@@ -55,7 +55,7 @@ def _assemble(image, is_row, col_id, known_value, epsilon, radius):
     h, w, c = image.shape
     win_id = np.empty((h, w), dtype=np.int32 if h * w < 2**31 else np.int64)
     n_windows = _mark_windows(is_row, radius, win_id)
-    stats = np.empty((n_windows, 9 if c == 3 else 2))
+    stats = np.empty((n_windows, 12 if c == 3 else 3))
     _window_stats(image, win_id, radius, epsilon, stats)
     rows = np.flatnonzero(is_row)
     counts = np.empty(rows.size, dtype=np.int64)

@@ -37,6 +37,25 @@ DEFAULT_LEAF_SIZE = 32
 #: then reaches a relative residual of 1e-13).
 AUTO_FLOAT32_BYTES = 256 * 2**20
 
+#: Diagonal shifts, relative to the largest diagonal entry of ``A``, tried in
+#: turn when the factorisation of ``A`` itself breaks down. A matting
+#: Laplacian restricted to the unknowns is positive definite in exact
+#: arithmetic, but its smallest eigenvalues can be as small as the rounding
+#: of its entries (flat or two-colour images, tiny epsilon); the factor of
+#: ``A + shift I`` then preconditions conjugate gradients on ``A`` itself.
+BREAKDOWN_SHIFTS = (1e-12, 1e-10, 1e-8)
+
+
+class _Breakdown(ValueError):
+    """A non-positive pivot: the matrix factorised is not positive definite."""
+
+    def __init__(self, unknown: int) -> None:
+        super().__init__(
+            "A is not positive definite (the Cholesky factorisation broke down at "
+            f"unknown {unknown}); is it symmetric positive definite?"
+        )
+        self.unknown = unknown
+
 
 def check_coords(coords: Any, n: int) -> np.ndarray:
     """Return ``coords`` as a contiguous ``(n, 2)`` int64 array, or raise ``ValueError``."""
@@ -76,10 +95,15 @@ class MultifrontalCholesky:
         Peak bytes of the update-matrix stack during the factorisation.
     times : dict
         Seconds of the ``"symbolic"`` and ``"numeric"`` phases.
+    shift : float
+        0, or the diagonal shift of the matrix actually factorised
+        (``A + shift I``) when the factorisation of ``A`` broke down from
+        rounding (see :data:`BREAKDOWN_SHIFTS`).
     """
 
-    def __init__(self, A, perm, node_ptr, sptr, struct, loff, lbuf, stack_bytes, times):
+    def __init__(self, A, perm, node_ptr, sptr, struct, loff, lbuf, stack_bytes, times, shift):
         self._A = A
+        self.shift = float(shift)
         self.n = A.shape[0]
         self._perm = perm
         self._node_ptr = node_ptr
@@ -109,9 +133,9 @@ class MultifrontalCholesky:
     def solve(self, b: Any, *, rtol: float = 1e-12, maxiter: int = 100) -> np.ndarray:
         """Return ``x`` with ``A x = b`` (``b`` a length-``n`` vector).
 
-        With a float64 factor this is one forward and one backward
-        substitution. With a float32 factor, conjugate gradients
-        preconditioned by the factor run until
+        With an exact float64 factor this is one forward and one backward
+        substitution. With a float32 factor, or a factor of ``A + shift I``,
+        conjugate gradients preconditioned by the factor run until
         ``norm(b - A @ x) <= rtol * norm(b)`` or ``maxiter`` iterations
         (``iterations`` records how many).
         """
@@ -120,7 +144,7 @@ class MultifrontalCholesky:
             raise ValueError(f"b must have shape ({self.n},), got {b.shape}")
         x = self._apply(b)
         self.iterations = 0
-        if self._lbuf.dtype == np.float64:
+        if self._lbuf.dtype == np.float64 and self.shift == 0.0:
             return x
         A = self._A
         target = rtol * float(np.linalg.norm(b))
@@ -235,11 +259,7 @@ def _numeric(A, perm, iperm, node_ptr, sptr, struct, loff, foff, uoff, child_ptr
         L11 = buf[wo : wo + k * k].reshape((k, k), order="F")
         _, info = potrf(L11, lower=1, overwrite_a=1, clean=0)
         if info != 0:
-            col = node_ptr[j] + info - 1
-            raise ValueError(
-                "A is not positive definite (the Cholesky factorisation broke down at "
-                f"unknown {int(perm[col])}); is it symmetric positive definite?"
-            )
+            raise _Breakdown(int(perm[node_ptr[j] + info - 1]))
         if m:
             L21 = buf[wo + k * k : wo + k * k + m * k].reshape((m, k), order="F")
             trsm(1.0, L11, L21, side=1, lower=1, trans_a=1, overwrite_b=1)
@@ -289,7 +309,9 @@ def multifrontal_cholesky(
     Raises
     ------
     ValueError
-        Bad ``coords`` or ``leaf_size``, or ``A`` not positive definite.
+        Bad ``coords`` or ``leaf_size``, or ``A`` not positive definite
+        (the factorisation breaks down even with the largest shift of
+        :data:`BREAKDOWN_SHIFTS`).
     """
     from . import _mf_kernels as K
 
@@ -328,9 +350,24 @@ def multifrontal_cholesky(
     # float32 storage: each front is factorised in float64 in a work buffer
     work = np.empty(int((ks * ks + ks * ms).max()) if single and len(ks) else 0)
     pos = np.empty(n, np.int64)
-    with _one_blas_thread():
-        _numeric(A, perm, iperm, node_ptr, sptr, struct, loff, foff, uoff, child_ptr,
-                 child_idx, lbuf, stack, work, pos)  # fmt: skip
+    shift = 0.0
+    factored = A
+    scale = float(abs(A.diagonal()).max()) if n else 0.0
+    for retry in (*BREAKDOWN_SHIFTS, None):
+        try:
+            with _one_blas_thread():
+                _numeric(factored, perm, iperm, node_ptr, sptr, struct, loff, foff, uoff,
+                         child_ptr, child_idx, lbuf, stack, work, pos)  # fmt: skip
+            break
+        except _Breakdown:
+            if retry is None or not scale > 0.0:
+                raise
+            shift = retry * scale
+            factored = (A + sp.diags_array(np.full(n, shift))).tocsr()
+            factored.sort_indices()
+    del factored
     t2 = time.perf_counter()
     times = {"symbolic": t1 - t0, "numeric": t2 - t1}
-    return MultifrontalCholesky(A, perm, node_ptr, sptr, struct, loff, lbuf, stack.nbytes, times)
+    return MultifrontalCholesky(
+        A, perm, node_ptr, sptr, struct, loff, lbuf, stack.nbytes, times, shift
+    )
