@@ -8,13 +8,12 @@ inside a numba kernel.
 
 from __future__ import annotations
 
-import numbers
 import os
 from typing import Any
 
 import numpy as np
 
-_FLOAT_SLACK = 1e-6  # float inputs may leave [0, 1] by rounding noise only
+from ._checks import FLOAT_SLACK
 
 
 def _describe(value: Any) -> str:
@@ -51,7 +50,7 @@ def _to_unit_float(array: np.ndarray, name: str) -> np.ndarray:
             if not np.all(np.isfinite(out)):
                 raise ValueError(f"{name} contains NaN or infinite values")
             lo, hi = float(out.min()), float(out.max())
-            if lo < -_FLOAT_SLACK or hi > 1.0 + _FLOAT_SLACK:
+            if lo < -FLOAT_SLACK or hi > 1.0 + FLOAT_SLACK:
                 raise ValueError(
                     f"{name} of float dtype must have values in [0, 1], "
                     f"got values in [{lo:.6g}, {hi:.6g}]; "
@@ -150,50 +149,3 @@ def check_same_size(
             f"{name} size {other.shape[1]}x{other.shape[0]} (W x H) does not match "
             f"{ref} size {image.shape[1]}x{image.shape[0]}"
         )
-
-
-def check_number(
-    value: Any,
-    name: str,
-    *,
-    integer: bool = False,
-    low: float | None = None,
-    high: float | None = None,
-    low_open: bool = False,
-    allow_none: bool = False,
-) -> Any:
-    """Check a scalar option; return it as ``int`` or ``float``.
-
-    ``low``/``high`` are inclusive bounds unless ``low_open`` makes the lower
-    bound strict.
-    """
-    if value is None and allow_none:
-        return None
-    kind = "an integer" if integer else "a number"
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be {kind}, got {value!r} ({type(value).__name__})")
-    if integer:
-        if not isinstance(value, numbers.Integral):
-            if float(value).is_integer():
-                value = int(value)
-            else:
-                raise TypeError(f"{name} must be an integer, got {value!r}")
-        value = int(value)
-    else:
-        value = float(value)
-        if not np.isfinite(value):
-            raise ValueError(f"{name} must be finite, got {value!r}")
-    if low is not None and (value <= low if low_open else value < low):
-        relation = ">" if low_open else ">="
-        raise ValueError(f"{name} must be {relation} {low}, got {value!r}")
-    if high is not None and value > high:
-        raise ValueError(f"{name} must be <= {high}, got {value!r}")
-    return value
-
-
-def check_choice(value: Any, name: str, choices) -> str:
-    """Raise ``ValueError`` unless ``value`` is one of ``choices``."""
-    if not isinstance(value, str) or value not in choices:
-        valid = ", ".join(repr(c) for c in choices)
-        raise ValueError(f"{name} must be one of {valid}, got {value!r}")
-    return value

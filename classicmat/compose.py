@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_image, check_choice, check_same_size
+from ._checks import check_choice
+from ._validation import as_image, check_same_size
 from .foreground._inputs import as_alpha
 
 FITS = ("cover", "stretch", "tile")

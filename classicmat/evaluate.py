@@ -47,7 +47,6 @@ import io
 import json
 import os
 import platform
-import secrets
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -55,7 +54,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .batch import list_images, run_tasks
+from ._files import list_images, write_files
+from ._tasks import one_line, run_tasks
 
 __all__ = [
     "LAYOUTS",
@@ -66,7 +66,6 @@ __all__ = [
     "evaluate_dataset",
     "find_samples",
     "resolve_options",
-    "write_contact_sheet",
 ]
 
 #: Metric columns: (column, function name in classicmat.metrics).
@@ -156,10 +155,12 @@ def _folder(root: Path, name: str, what: str) -> Path:
 
 
 def _list(folder: Path) -> dict[str, Path]:
-    try:
-        return list_images(folder)
-    except ValueError as exc:
-        raise DatasetError(str(exc)) from None
+    found, shared = list_images(folder)
+    if shared:
+        stem, paths = next(iter(shared.items()))
+        names = " and ".join(f"'{p.name}'" for p in paths)
+        raise DatasetError(f"two files with the stem {stem!r} in '{folder}': {names}; keep one")
+    return found
 
 
 def _trimap_sets(layout: Layout, trimap: str | Sequence[str] | None) -> list[str]:
@@ -296,19 +297,6 @@ def versions() -> dict[str, str]:
 # ------------------------------------------------------------------ one image
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    try:
-        with open(temporary, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-
-
 @dataclass(frozen=True)
 class _Task:
     method: str
@@ -355,14 +343,18 @@ def _warm_up(method: str, options: Mapping[str, Any]) -> None:
         pass
 
 
-def _evaluate_one(task: _Task) -> dict[str, Any]:
-    """Run one method on one image and trimap; write its record; return the record."""
+def _evaluate_one(task: _Task) -> tuple[dict[str, Any], list[tuple[str, bytes]]]:
+    """Run one method on one image and trimap: its record, and the files to write.
+
+    The files (the 8-bit alpha if saved, then the record) are written by the
+    calling process, together (:func:`classicmat._files.write_files`).
+    """
     import warnings
 
     import numpy as np
 
     from . import metrics
-    from .io import read_image, write_image
+    from .io import encode_image, read_image
 
     image = read_image(task.image, kind="image", name="image")
     trimap = read_image(task.trimap, kind="trimap", name="trimap")
@@ -393,11 +385,11 @@ def _evaluate_one(task: _Task) -> dict[str, Any]:
         height=int(alpha8.shape[0]),
         unknown_pixels=int(split_trimap(trimap).is_unknown.sum()),
     )
+    files = []
     if task.alpha_out is not None:
-        Path(task.alpha_out).parent.mkdir(parents=True, exist_ok=True)
-        write_image(task.alpha_out, alpha8)
-    _write_atomic(Path(task.record), json.dumps(record, indent=1).encode())
-    return record
+        files.append((task.alpha_out, encode_image(task.alpha_out, alpha8)))
+    files.append((task.record, json.dumps(record, indent=1).encode()))
+    return record, files
 
 
 def _load_record(task: _Task) -> dict[str, Any] | None:
@@ -618,6 +610,8 @@ def evaluate_dataset(
                 )
     for task in tasks:
         Path(task.record).parent.mkdir(parents=True, exist_ok=True)
+        if task.alpha_out is not None:
+            Path(task.alpha_out).parent.mkdir(parents=True, exist_ok=True)
 
     records: dict[int, dict[str, Any]] = {}
     for index, task in enumerate(tasks):
@@ -633,11 +627,16 @@ def evaluate_dataset(
         for position, ok, value in run_tasks(_evaluate_one, pending, jobs=jobs):
             index = todo[position]
             task = tasks[index]
-            bar.update(f"{task.method} {task.trimap_set} {task.stem}", ok=ok)
             if ok:
-                records[index] = value
-            else:
+                record, files = value
+                try:
+                    write_files(files)
+                    records[index] = record
+                except OSError as exc:
+                    ok, value = False, one_line(exc)
+            if not ok:
                 failures[index] = value
+            bar.update(f"{task.method} {task.trimap_set} {task.stem}", ok=ok)
 
     rows = []
     for index in range(len(tasks)):  # tasks are in the deterministic order
@@ -681,101 +680,19 @@ def evaluate_dataset(
         ],
         "rows": rows,
     }
-    _write_atomic(out / "results.csv", _csv_text(rows).encode())
-    _write_atomic(out / "results.json", (json.dumps(document, indent=1) + "\n").encode())
-    _write_atomic(out / "summary.md", summary.to_markdown().encode())
+    write_files(
+        [
+            (out / "results.csv", _csv_text(rows).encode()),
+            (out / "results.json", (json.dumps(document, indent=1) + "\n").encode()),
+            (out / "summary.md", summary.to_markdown().encode()),
+        ]
+    )
     if preview is not None and rows:
         _evaluation_sheet(preview, tasks, records, methods, sets, samples)
     return summary
 
 
 # ------------------------------------------------------------------ contact sheet
-
-
-def _thumbnail(source: Any, height: int, kind: str) -> Any:
-    """An RGB PIL thumbnail of an image file or a [0, 1] / uint8 array, ``height`` tall."""
-    import numpy as np
-    from PIL import Image
-
-    if isinstance(source, (str, os.PathLike)):
-        from .io import read_image
-
-        source = read_image(source, kind=kind)
-    array = np.asarray(source)
-    if array.dtype == np.uint16:
-        array = np.rint(array / 257.0).astype(np.uint8)
-    elif array.dtype != np.uint8:
-        array = np.rint(np.clip(array, 0.0, 1.0) * 255.0).astype(np.uint8)
-    if array.ndim == 3 and array.shape[2] == 4:
-        array = array[:, :, :3]
-    img = Image.fromarray(np.ascontiguousarray(array)).convert("RGB")
-    width = max(1, round(img.width * height / img.height))
-    return img.resize((width, height), Image.Resampling.BILINEAR)
-
-
-def write_contact_sheet(
-    path: str | os.PathLike[str],
-    header: Sequence[str],
-    rows: Sequence[tuple[str, Sequence[Any]]],
-    *,
-    height: int = 96,
-    kinds: Sequence[str] | None = None,
-) -> None:
-    """Write a PNG grid: one row per item, one thumbnail per column, all ``height`` tall.
-
-    Parameters
-    ----------
-    path : path-like
-        Output PNG.
-    header : sequence of str
-        Column titles.
-    rows : sequence of (label, cells)
-        ``cells`` are image paths or arrays (uint8, or float in [0, 1]).
-    height : int
-        Thumbnail height in pixels; widths keep the aspect ratio.
-    kinds : sequence of str, optional
-        :func:`classicmat.io.read_image` kind of each column (default:
-        ``"image"`` for the first, ``"alpha"`` for the others).
-
-    Examples
-    --------
-    >>> import numpy as np, os, tempfile
-    >>> out = os.path.join(tempfile.mkdtemp(), "sheet.png")
-    >>> write_contact_sheet(out, ["a", "b"], [("x", [np.zeros((4, 8)), np.ones((4, 8))])],
-    ...                     height=16)
-    >>> from classicmat.io import read_image
-    >>> read_image(out).shape
-    (38, 156, 3)
-    """
-    from PIL import Image, ImageDraw
-
-    from .io import write_image
-
-    kinds = list(kinds) if kinds is not None else ["image"] + ["alpha"] * (len(header) - 1)
-    pad, label_width, title = 4, 80, 14
-    grid = [[_thumbnail(c, height, kinds[j]) for j, c in enumerate(cells)] for _, cells in rows]
-    widths = [
-        max((row[j].width for row in grid if j < len(row)), default=height)
-        for j in range(len(header))
-    ]
-    total_w = label_width + sum(w + pad for w in widths) + pad
-    total_h = title + len(grid) * (height + pad) + pad
-    sheet = Image.new("RGB", (total_w, total_h), (255, 255, 255))
-    draw = ImageDraw.Draw(sheet)
-    x = label_width + pad
-    for j, name in enumerate(header):
-        draw.text((x, 2), name, fill=(0, 0, 0))
-        x += widths[j] + pad
-    for i, ((label, _), row) in enumerate(zip(rows, grid, strict=True)):
-        y = title + i * (height + pad) + pad
-        draw.text((pad, y + height // 2 - 5), label[:12], fill=(0, 0, 0))
-        x = label_width + pad
-        for j, thumb in enumerate(row):
-            sheet.paste(thumb, (x, y))
-            x += widths[j] + pad
-    import numpy as np
-
-    write_image(path, np.asarray(sheet))
 
 
 def _evaluation_sheet(preview, tasks, records, methods, sets, samples) -> None:
@@ -808,4 +725,6 @@ def _evaluation_sheet(preview, tasks, records, methods, sets, samples) -> None:
                 alpha = read_image(task.alpha_out, kind="alpha").astype(np.float64) / 255.0
                 cells += [alpha, np.abs(alpha - truth)]
             rows.append((f"{sample.stem} {trimap_set}", cells))
+    from ._sheet import write_contact_sheet
+
     write_contact_sheet(preview, header, rows, kinds=kinds)

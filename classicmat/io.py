@@ -9,19 +9,26 @@ Writing is atomic: a failure never leaves a partial file behind.
 from __future__ import annotations
 
 import os
-import secrets
 import struct
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._validation import check_choice
+from ._checks import FLOAT_SLACK, check_choice
 
 if TYPE_CHECKING:  # pragma: no cover
     from PIL import Image as PILImage
 
-__all__ = ["check_output_path", "pil_to_array", "read_image", "write_image"]
+__all__ = [
+    "check_output_path",
+    "encode_image",
+    "pil_to_array",
+    "read_image",
+    "write_image",
+    "write_images",
+]
 
 #: Kinds of file :func:`read_image` knows; "trimap" and "alpha" are gray kinds.
 KINDS = ("image", "trimap", "alpha")
@@ -267,6 +274,13 @@ def _to_output_array(array: Any, bit16: bool | None) -> np.ndarray:
     if np.issubdtype(dtype, np.floating):
         if not np.all(np.isfinite(array)):
             raise ValueError("array contains NaN or infinite values")
+        lo, hi = float(array.min()), float(array.max())
+        if lo < -FLOAT_SLACK or hi > 1.0 + FLOAT_SLACK:
+            raise ValueError(
+                f"array of float dtype must have values in [0, 1], got values in "
+                f"[{lo:.6g}, {hi:.6g}]; divide by 255 (8-bit) or 65535 (16-bit), "
+                f"or pass a uint8/uint16 array"
+            )
         scaled = np.rint(np.clip(array, 0.0, 1.0) * top)
         return scaled.astype(out_dtype)
     raise TypeError(
@@ -274,26 +288,49 @@ def _to_output_array(array: Any, bit16: bool | None) -> np.ndarray:
     )
 
 
-def _open_temporary(target: Path) -> tuple[int, Path]:
-    """Create a new hidden file next to ``target``; return its descriptor and path.
+def encode_image(path: str | os.PathLike[str], array: Any, *, bit16: bool | None = None) -> bytes:
+    """The bytes of the file :func:`write_image` would write at ``path``.
 
-    Mode 0o666 filtered by the umask, like any new file (``tempfile.mkstemp``
-    would give 0o600, which ``os.replace`` would keep).
+    Checks ``array`` and the format of ``path`` exactly as :func:`write_image`
+    does and raises the same errors, without touching the file system.
     """
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    for _ in range(100):
-        temporary = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
-        try:
-            return os.open(temporary, flags, 0o666), temporary
-        except FileExistsError:  # pragma: no cover - 48 random bits
-            continue
-        except PermissionError:
-            raise PermissionError(
-                f"cannot write '{target}': permission denied in directory '{target.parent}'"
-            ) from None
-    raise FileExistsError(  # pragma: no cover
-        f"could not create a temporary file next to '{target}'"
-    )
+    import io
+
+    from PIL import Image
+
+    if bit16 is not None and not isinstance(bit16, (bool, np.bool_)):
+        raise TypeError(f"bit16 must be True, False or None, got {bit16!r}")
+    target = Path(os.fspath(path))
+    out = _to_output_array(array, None if bit16 is None else bool(bit16))
+    fmt = check_output_path(target, bit16=out.dtype == np.uint16)
+    if fmt == "JPEG" and out.ndim == 3 and out.shape[2] == 4:
+        raise ValueError(f"cannot write an RGBA image to '{target}': JPEG has no alpha channel")
+    img = Image.fromarray(np.ascontiguousarray(out))
+    buffer = io.BytesIO()
+    # WebP is lossy by default in Pillow: store mattes and cut-outs exactly
+    img.save(buffer, format=fmt, **({"lossless": True} if fmt == "WEBP" else {}))
+    return buffer.getvalue()
+
+
+def write_images(items: Sequence[tuple[str | os.PathLike[str], Any, bool | None]]) -> None:
+    """Write several images so that they all appear, or none does.
+
+    ``items`` are ``(path, array, bit16)`` as for :func:`write_image`. Every
+    image is checked and encoded first; then all are written to temporary
+    files and renamed together (:func:`classicmat._files.write_files`), so
+    that one unwritable output leaves none of the others behind.
+
+    >>> import os, tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> write_images([(os.path.join(folder, "a.png"), np.zeros((2, 2)), None),
+    ...               (os.path.join(folder, "b.png"), np.ones((2, 2, 3)), None)])
+    >>> sorted(os.listdir(folder))
+    ['a.png', 'b.png']
+    """
+    from ._files import write_files
+
+    encoded = [(path, encode_image(path, array, bit16=bit16)) for path, array, bit16 in items]
+    write_files(encoded)
 
 
 def write_image(path: str | os.PathLike[str], array: Any, *, bit16: bool | None = None) -> None:
@@ -307,10 +344,12 @@ def write_image(path: str | os.PathLike[str], array: Any, *, bit16: bool | None 
     ----------
     path : str or path-like
         Output file; its extension picks the format (``.png``, ``.jpg``,
-        ``.tif``, ...). An existing file is replaced.
+        ``.tif``, ...). An existing file is replaced. JPEG is lossy: write
+        alpha mattes as PNG or TIFF (WebP is written lossless).
     array : (H, W), (H, W, 1), (H, W, 3) or (H, W, 4) ndarray
-        Gray, RGB or RGBA. Floats must be finite; they are clipped to [0, 1]
-        and rounded to the nearest level (``np.rint(x * 255)``). ``uint8``
+        Gray, RGB or RGBA. Floats must be finite and in [0, 1] (as the inputs
+        of :func:`classicmat.estimate_alpha`: rounding noise of 1e-6 is
+        clipped); they are rounded to the nearest level (``np.rint(x * 255)``). ``uint8``
         and ``uint16`` arrays are taken as 8- and 16-bit levels, booleans as
         0 / full scale.
     bit16 : bool, optional
@@ -324,7 +363,8 @@ def write_image(path: str | os.PathLike[str], array: Any, *, bit16: bool | None 
     TypeError
         ``array`` of an unsupported dtype.
     ValueError
-        ``array`` of a wrong shape, empty, or with NaN or infinite values;
+        ``array`` of a wrong shape, empty, with NaN or infinite values, or
+        floats outside [0, 1];
         an unknown file extension; 16-bit output for a colour image or a
         format other than PNG; alpha (RGBA) for a format without it (JPEG).
     OSError
@@ -338,31 +378,4 @@ def write_image(path: str | os.PathLike[str], array: Any, *, bit16: bool | None 
     >>> read_image(path, kind="alpha")
     array([[  0, 128, 255]], dtype=uint8)
     """
-    from PIL import Image
-
-    if bit16 is not None and not isinstance(bit16, (bool, np.bool_)):
-        raise TypeError(f"bit16 must be True, False or None, got {bit16!r}")
-    target = Path(os.fspath(path))
-    out = _to_output_array(array, None if bit16 is None else bool(bit16))
-    fmt = check_output_path(target, bit16=out.dtype == np.uint16)
-    if fmt == "JPEG" and out.ndim == 3 and out.shape[2] == 4:
-        raise ValueError(f"cannot write an RGBA image to '{target}': JPEG has no alpha channel")
-    if not target.parent.is_dir():
-        raise FileNotFoundError(
-            f"cannot write '{target}': directory '{target.parent}' does not exist"
-        )
-    img = Image.fromarray(np.ascontiguousarray(out))
-
-    fd, temporary = _open_temporary(target)
-    try:
-        with os.fdopen(fd, "wb") as file:
-            img.save(file, format=fmt)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except FileNotFoundError:  # pragma: no cover - already gone
-            pass
-        raise
+    write_images([(path, array, bit16)])

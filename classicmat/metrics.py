@@ -35,7 +35,8 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_trimap, check_number
+from ._checks import check_number
+from ._validation import as_trimap
 from .trimap import split_trimap
 
 __all__ = ["connectivity_error", "gradient_error", "mse", "sad"]

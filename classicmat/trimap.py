@@ -7,7 +7,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._validation import as_trimap, check_number
+from ._checks import check_number
+from ._validation import as_trimap
 
 #: Trimap values (scaled to [0, 1]) at or below this are known background.
 BG_THRESHOLD = 0.1

@@ -78,12 +78,15 @@ def test_cli_batch_reports_each_bad_file_and_writes_the_others(folders, tmp_path
     assert {p: p.read_bytes() for p in before} == before  # inputs untouched
 
 
-def test_cutout_without_compose_uses_the_image_colours(monkeypatch, synthetic_pair):
-    monkeypatch.setattr(batch, "_has_compose", lambda: False)
-    alpha = np.full((24, 32), 0.5)
-    rgba = batch._make_cutout(synthetic_pair.image, alpha)
-    np.testing.assert_array_equal(rgba[:, :, :3], synthetic_pair.image / 255.0)
-    np.testing.assert_array_equal(rgba[:, :, 3], alpha)
+def test_two_images_with_one_stem_are_reported_and_the_rest_processed(folders, tmp_path, capsys):
+    images, trimaps = folders
+    Image.new("RGB", (32, 24)).save(images / "a.jpg")  # a.png and a.jpg share a stem
+    out = tmp_path / "out"
+    assert cli.main(["batch", str(images), str(trimaps), "-o", str(out)]) == 1
+    captured = capsys.readouterr()
+    assert "wrote 1 of 5 alpha mattes" in captured.out
+    assert "classicmat: error: a.jpg: two images share a stem: 'a.jpg' and 'a.png'" in captured.err
+    assert sorted(p.name for p in out.iterdir()) == ["b_alpha.png"]
 
 
 def test_an_input_is_never_overwritten(tmp_path, synthetic_pair, capsys):
@@ -130,11 +133,13 @@ def test_cli_batch_usage_errors(tmp_path, capsys, make, message):
 
 
 def test_run_tasks_reports_errors_per_task():
-    results = sorted(batch.run_tasks(int, ["1", "x", "3"]))
+    from classicmat._tasks import run_tasks
+
+    results = sorted(run_tasks(int, ["1", "x", "3"]))
     assert results[0] == (0, True, 1) and results[2] == (2, True, 3)
     assert results[1][:2] == (1, False) and "invalid literal" in results[1][2]
-    with pytest.raises(ValueError, match="jobs must be >= 1"):
-        list(batch.run_tasks(int, ["1"], jobs=0))
+    with pytest.raises(ValueError, match="jobs must be an integer >= 1"):
+        list(run_tasks(int, ["1"], jobs=0))
 
 
 # ------------------------------------------------------------------ progress

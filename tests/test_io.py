@@ -53,13 +53,56 @@ def test_uint16_round_trip_is_a_16_bit_png(tmp_path):
 
 
 @pytest.mark.parametrize("bit16, top, dtype", [(False, 255, np.uint8), (True, 65535, np.uint16)])
-def test_float_is_clipped_and_rounded_to_nearest(tmp_path, bit16, top, dtype):
-    array = np.array([[-0.2, 0.0, 0.5, 0.1234, 1.0, 1.3]])
+def test_float_is_rounded_to_nearest_and_rounding_noise_clipped(tmp_path, bit16, top, dtype):
+    array = np.array([[-1e-7, 0.0, 0.5, 0.1234, 1.0, 1.0 + 1e-7]])
     path = tmp_path / "f.png"
     write_image(path, array, bit16=bit16)
     out = read_image(path)
     assert out.dtype == dtype
     np.testing.assert_array_equal(out, np.rint(np.clip(array, 0, 1) * top).astype(dtype))
+
+
+@pytest.mark.parametrize(
+    ("values", "shown"), [([0.2, 255.0], r"\[0.2, 255\]"), ([-0.5, 0.5], r"\[-0.5, 0.5\]")]
+)
+def test_floats_outside_the_unit_range_are_refused(tmp_path, values, shown):
+    """``write_image(path, alpha * 255)`` used to clip silently (a mostly white matte)."""
+    path = tmp_path / "f.png"
+    with pytest.raises(ValueError, match=f"must have values in \\[0, 1\\], got values in {shown}"):
+        write_image(path, np.array([values]))
+    assert not path.exists()
+
+
+def test_write_images_writes_all_or_nothing(tmp_path, monkeypatch):
+    from classicmat import _files
+    from classicmat.io import write_images
+
+    items = [(tmp_path / "first.png", np.zeros((2, 2)), None),
+             (tmp_path / "missing" / "second.png", np.zeros((2, 2)), None)]  # fmt: skip
+    with pytest.raises(FileNotFoundError, match="directory .*missing' does not exist"):
+        write_images(items)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no first.png, no temporary
+    # a failure while the second file is being written (disk full, ...)
+    (tmp_path / "missing").mkdir()
+    calls = []
+
+    def failing_fsync(fd):
+        calls.append(fd)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(_files.os, "fsync", failing_fsync)
+    with pytest.raises(OSError, match="No space left"):
+        write_images(items)
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["missing"]
+    assert _files._pending == set()
+
+
+def test_webp_is_written_lossless(tmp_path):
+    rng = np.random.default_rng(0)
+    array = rng.integers(0, 256, (16, 16, 3), dtype=np.uint8)
+    write_image(tmp_path / "x.webp", array)
+    np.testing.assert_array_equal(read_image(tmp_path / "x.webp"), array)
 
 
 @pytest.mark.parametrize(

@@ -159,7 +159,7 @@ def estimate_alpha(image: Any, trimap: Any, *, method: str = "cf", **options: An
 
 def _auto_trimap(image: np.ndarray, auto: dict[str, Any]) -> np.ndarray:
     """The trimap of ``trimap="auto"``; raise if it has no foreground or no background."""
-    from .._validation import check_number
+    from .._checks import check_number
     from ..deep import trimap_from_model
     from ..trimap import TRIMAP_BG, TRIMAP_FG
 

@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import as_image, as_trimap, check_number, check_same_size
+from .._checks import check_number
+from .._validation import as_image, as_trimap, check_same_size
 from .._warnings import ClassicmatWarning
 from ..trimap import split_trimap
 

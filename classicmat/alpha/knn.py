@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse
 
-from .._validation import as_image, as_trimap, check_choice, check_number, check_same_size
+from .._checks import check_choice, check_number
+from .._validation import as_image, as_trimap, check_same_size
 from ..laplacian._knn_kernels import knn_system
 from ..laplacian.closed_form import check_trimap_has_known
 from ..laplacian.knn import _check_options, knn_neighbors

@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import as_image, as_trimap, check_number, check_same_size
+from .._checks import check_number
+from .._validation import as_image, as_trimap, check_same_size
 from . import _processing as proc
 from .spec import ModelSpec, infer_preset, resolve_spec
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .._validation import check_choice
+from .._checks import check_choice
 
 #: ImageNet statistics of RGB in [0, 1], used by most matting networks.
 IMAGENET_MEAN = (0.485, 0.456, 0.406)

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_number
+from .._checks import check_number
 from ._inputs import pin_known, prepare
 
 _DIVISION_GUARD = 1e-5  # as in the authors' code: blur(F a) / (blur(a) + 1e-5)

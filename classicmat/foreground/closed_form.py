@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_choice, check_number
+from .._checks import check_choice, check_number
 from ._inputs import pin_known, prepare
 
 

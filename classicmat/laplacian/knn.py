@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse
 
-from .._validation import as_image, check_choice, check_number
+from .._checks import check_choice, check_number
+from .._validation import as_image
 
 FEATURES = ("rgb", "hsv")
 KERNELS = ("soft", "binary")

@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from .._checks import check_number
 from .._registry import Registry, check_options
-from .._validation import check_number
 from .._warnings import ConvergenceWarning
 from ._checks import as_rhs, as_square_csr, check_finite_matrix
 from ._krylov import BreakdownError, pcg, stationary

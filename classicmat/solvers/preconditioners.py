@@ -27,7 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator
 
-from .._validation import check_choice, check_number
+from .._checks import check_choice, check_number
 from ._checks import as_square_csr, check_finite_matrix, with_int32_indices
 
 __all__ = ["jacobi", "ichol", "amg", "IncompleteCholesky", "AMGPreconditioner"]
