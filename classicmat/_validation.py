@@ -65,6 +65,30 @@ def _to_unit_float(array: np.ndarray, name: str) -> np.ndarray:
     )
 
 
+def _as_array(value: Any, name: str, kind: str, hint: str = "") -> np.ndarray:
+    """``value`` (a path, a PIL image, an array-like) as an ndarray, or a ``TypeError``
+    that says what was passed."""
+    original = value
+    value = _load_if_path(value, name, kind)
+    if isinstance(value, np.ndarray):
+        return value
+    expected = f"{name} must be an ndarray, a PIL image or a path"
+    if value is None:
+        raise TypeError(f"{expected}, got None{hint}")
+    if hasattr(value, "read"):
+        raise TypeError(
+            f"{expected}, got a file object ({type(value).__name__}); pass the file's path, "
+            f"or read it first with classicmat.read_image"
+        )
+    try:
+        array = np.asarray(value)
+    except Exception:  # ragged sequences and other objects NumPy cannot take
+        raise TypeError(f"{expected}, got {_describe(original)}") from None
+    if array.dtype == object or array.ndim == 0:
+        raise TypeError(f"{expected}, got {_describe(original)}")
+    return array
+
+
 def as_image(image: Any, *, name: str = "image") -> np.ndarray:
     """Return ``image`` as a C-contiguous float64 array of shape (H, W, C).
 
@@ -72,18 +96,7 @@ def as_image(image: Any, *, name: str = "image") -> np.ndarray:
     path. Gray images give C = 1, RGB and RGBA images C = 3: the alpha channel
     of an RGBA image is ignored.
     """
-    image = _load_if_path(image, name, "image")
-    if not isinstance(image, np.ndarray):
-        try:
-            image = np.asarray(image)
-        except Exception as exc:  # pragma: no cover - exotic objects
-            raise TypeError(
-                f"{name} must be an ndarray, a PIL image or a path, got {_describe(image)}"
-            ) from exc
-        if image.dtype == object:
-            raise TypeError(
-                f"{name} must be an ndarray, a PIL image or a path, got {_describe(image)}"
-            )
+    image = _as_array(image, name, "image")
     if image.ndim == 2:
         image = image[:, :, None]
     elif image.ndim == 3 and image.shape[2] in (1, 3, 4):
@@ -99,28 +112,11 @@ def as_image(image: Any, *, name: str = "image") -> np.ndarray:
     return np.ascontiguousarray(_to_unit_float(image, name))
 
 
-def as_trimap(trimap: Any, *, name: str = "trimap") -> np.ndarray:
-    """Return ``trimap`` as a C-contiguous float64 array of shape (H, W) in [0, 1].
-
-    Accepts what :func:`as_image` accepts; a colour trimap must have equal
-    channels (its alpha channel, if any, is ignored).
-    """
-    trimap = _load_if_path(trimap, name, "trimap")
-    if not isinstance(trimap, np.ndarray):
-        if trimap is None:
-            raise TypeError(
-                f"{name} must be an ndarray, a PIL image or a path, got None "
-                "(only method='onnx' with a trimap-free model needs none; "
-                "trimap='auto' makes one with trimap_model=)"
-            )
-        original = trimap
-        trimap = np.asarray(trimap)
-        if trimap.dtype == object:
-            raise TypeError(
-                f"{name} must be an ndarray, a PIL image or a path, got {_describe(original)}"
-            )
-    if trimap.ndim == 3 and trimap.shape[2] in (1, 3, 4):
-        channels = trimap[:, :, : min(trimap.shape[2], 3)]
+def _as_gray(value: Any, name: str, kind: str, hint: str = "") -> tuple[np.ndarray, np.ndarray]:
+    """``(raw, scaled)``: the gray (H, W) array as given and scaled to float64 in [0, 1]."""
+    gray = _as_array(value, name, kind, hint)
+    if gray.ndim == 3 and gray.shape[2] in (1, 3, 4):
+        channels = gray[:, :, : min(gray.shape[2], 3)]
         if channels.shape[2] == 3 and not (
             np.array_equal(channels[:, :, 0], channels[:, :, 1])
             and np.array_equal(channels[:, :, 0], channels[:, :, 2])
@@ -129,15 +125,66 @@ def as_trimap(trimap: Any, *, name: str = "trimap") -> np.ndarray:
                 f"{name} must be gray (or RGB with equal channels), "
                 f"got an RGB {name} whose channels differ"
             )
-        trimap = channels[:, :, 0]
-    elif trimap.ndim != 2:
+        gray = channels[:, :, 0]
+    elif gray.ndim != 2:
         raise ValueError(
             f"{name} must have shape (H, W) or (H, W, 1|3|4) with equal channels, "
-            f"got shape {trimap.shape}"
+            f"got shape {gray.shape}"
         )
-    if trimap.shape[0] < 1 or trimap.shape[1] < 1:
-        raise ValueError(f"{name} must not be empty, got shape {trimap.shape}")
-    return np.ascontiguousarray(_to_unit_float(trimap, name))
+    if gray.shape[0] < 1 or gray.shape[1] < 1:
+        raise ValueError(f"{name} must not be empty, got shape {gray.shape}")
+    return gray, np.ascontiguousarray(_to_unit_float(gray, name))
+
+
+def as_alpha(alpha: Any, *, name: str = "alpha") -> np.ndarray:
+    """Return an alpha matte as a C-contiguous float64 array of shape (H, W) in [0, 1].
+
+    Same rules as a trimap (:func:`as_trimap`) without its check of the levels:
+    uint8 scaled by 1/255, uint16 by 1/65535, bool, or float in [0, 1]; gray,
+    or RGB with equal channels.
+    """
+    return _as_gray(alpha, name, "alpha")[1]
+
+
+def as_trimap(trimap: Any, *, name: str = "trimap") -> np.ndarray:
+    """Return ``trimap`` as a C-contiguous float64 array of shape (H, W) in [0, 1].
+
+    Accepts what :func:`as_image` accepts; a colour trimap must have equal
+    channels (its alpha channel, if any, is ignored). A trimap of several
+    values that all read as known background (or all as foreground) is
+    refused: it is almost always a label map (0/1/2) or an 8-bit trimap
+    stored in 16 bits, which would silently give an empty matte.
+    """
+    raw, trimap = _as_gray(
+        trimap,
+        name,
+        "trimap",
+        " (only method='onnx' with a trimap-free model needs none; "
+        "trimap='auto' makes one with trimap_model=)",
+    )
+    _check_levels(raw, trimap, name)
+    return trimap
+
+
+def _check_levels(raw: np.ndarray, scaled: np.ndarray, name: str) -> None:
+    """Raise ``ValueError`` for a trimap of several values that are all background
+    (or all foreground): a label map (0/1/2) or 8-bit levels saved in 16 bits."""
+    from .trimap import BG_THRESHOLD, FG_THRESHOLD
+
+    hi = float(scaled.max())
+    lo = float(scaled.min())
+    if (hi > BG_THRESHOLD and lo < FG_THRESHOLD) or hi == lo:
+        return
+    side = "background" if hi <= BG_THRESHOLD else "foreground"
+    values = np.unique(raw)
+    shown = ", ".join(f"{v:g}" for v in values[:6]) + (", ..." if values.size > 6 else "")
+    scale = {"uint8": "0-255", "uint16": "0-65535"}.get(raw.dtype.name, "0-1")
+    raise ValueError(
+        f"{name} values {shown} (of {scale}) are all known {side} (<= 0.1 or >= 0.9 "
+        f"after scaling): this looks like a label map or an 8-bit trimap saved in 16 "
+        f"bits, not a trimap; a trimap marks background 0, foreground 255 (1.0 as "
+        f"float, 65535 in 16 bits) and unknown pixels in between (128)"
+    )
 
 
 def check_same_size(

@@ -15,8 +15,7 @@ from typing import Any
 import numpy as np
 
 from ._checks import check_choice
-from ._validation import as_image, check_same_size
-from .foreground._inputs import as_alpha
+from ._validation import as_alpha, as_image, check_same_size
 
 FITS = ("cover", "stretch", "tile")
 

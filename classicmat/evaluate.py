@@ -719,9 +719,9 @@ def _evaluation_sheet(preview, tasks, records, methods, sets, samples) -> None:
                     cells += [blank, blank]
                     continue
                 if truth is None:
-                    from ._validation import as_trimap
+                    from ._validation import as_alpha
 
-                    truth = as_trimap(str(sample.alpha), name="ground truth")
+                    truth = as_alpha(str(sample.alpha), name="ground truth")
                 alpha = read_image(task.alpha_out, kind="alpha").astype(np.float64) / 255.0
                 cells += [alpha, np.abs(alpha - truth)]
             rows.append((f"{sample.stem} {trimap_set}", cells))

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from ._checks import check_number
-from ._validation import as_trimap
+from ._validation import as_alpha
 from .trimap import split_trimap
 
 __all__ = ["connectivity_error", "gradient_error", "mse", "sad"]
@@ -83,8 +83,8 @@ def _region(trimap: Any, mask: Any, shape: tuple[int, int]) -> np.ndarray:
 def _prepare(
     alpha: Any, alpha_true: Any, trimap: Any, mask: Any
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    pred = as_trimap(alpha, name="alpha")
-    true = as_trimap(alpha_true, name="alpha_true")
+    pred = as_alpha(alpha, name="alpha")
+    true = as_alpha(alpha_true, name="alpha_true")
     if pred.shape != true.shape:
         raise ValueError(f"alpha shape {pred.shape} does not match alpha_true shape {true.shape}")
     return pred, true, _region(trimap, mask, pred.shape)

@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ._checks import check_number
-from ._validation import as_trimap
+from ._validation import as_alpha, as_trimap
 
 #: Trimap values (scaled to [0, 1]) at or below this are known background.
 BG_THRESHOLD = 0.1
@@ -47,11 +47,33 @@ def split_trimap(trimap: Any) -> TrimapMasks:
     >>> masks.is_unknown.tolist()
     [[False, True, False]]
     """
-    trimap = as_trimap(trimap)
+    return masks_of(as_trimap(trimap))
+
+
+def masks_of(trimap: np.ndarray) -> TrimapMasks:
+    """The masks of a validated trimap ((H, W) float in [0, 1]): :func:`split_trimap`
+    without the checks, for callers that checked it already."""
     is_fg = trimap >= FG_THRESHOLD
     is_bg = trimap <= BG_THRESHOLD
     is_known = is_fg | is_bg
     return TrimapMasks(is_fg, is_bg, is_known, ~is_known)
+
+
+def check_has_known(masks: TrimapMasks) -> None:
+    """Raise ``ValueError`` if unknown pixels exist but no fg or no bg pixel does."""
+    if not masks.is_unknown.any():
+        return
+    missing = [
+        label
+        for label, mask in (("foreground", masks.is_fg), ("background", masks.is_bg))
+        if not mask.any()
+    ]
+    if missing:
+        raise ValueError(
+            f"trimap has no known {' and no known '.join(missing)} pixels "
+            f"(values <= 0.1 are background, >= 0.9 foreground); "
+            f"matting needs both to fix the scale of alpha"
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -202,7 +224,7 @@ def trimap_from_alpha(
     >>> trimap_from_alpha(alpha, kernel_size=3).tolist()
     [[0, 0, 0, 128, 128, 128, 255, 255, 255]]
     """
-    alpha = as_trimap(alpha, name="alpha")
+    alpha = as_alpha(alpha, name="alpha")
     fg_threshold = check_number(fg_threshold, "fg_threshold", low=0.0, high=1.0)
     bg_threshold = check_number(bg_threshold, "bg_threshold", low=0.0, high=1.0)
     if bg_threshold >= fg_threshold:
@@ -259,7 +281,7 @@ def trimap_from_mask(
             raise ValueError(f"mask must have shape (H, W), got shape {mask.shape}")
         is_fg = mask
     else:
-        values = as_trimap(mask, name="mask")
+        values = as_alpha(mask, name="mask")
         if not np.all((values == 0.0) | (values == 1.0)):
             raise ValueError(
                 "mask must be binary (bool, 0/1, or 0/255 for uint8); "

@@ -27,7 +27,7 @@ image = classicmat.read_image(DATA / "lemur.png")[:, :, :3] / 255.0
 trimap = classicmat.read_image(DATA / "lemur_trimap.png", kind="trimap") / 255.0
 
 # The full Laplacian: one row and column per pixel (row-major order).
-L = classicmat.matting_laplacian(image, epsilon=1e-7, radius=1)
+L = classicmat.cf_laplacian(image, epsilon=1e-7, radius=1)
 print(f"L: {L.shape[0]} x {L.shape[1]}, {L.nnz} non-zeros")
 
 masks = classicmat.split_trimap(trimap)

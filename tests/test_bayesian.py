@@ -216,16 +216,18 @@ def test_gray_image_and_no_unknown():
 @pytest.mark.parametrize(
     ("options", "error", "match"),
     [
-        ({"sigma": 0}, ValueError, "sigma must be > 0"),
+        ({"sigma": 0}, ValueError, "sigma must be >= 0.1"),
         ({"window": 4}, ValueError, "window must be odd"),
         ({"window": 1}, ValueError, "window must be >= 3"),
         ({"window": 25, "max_window": 11}, ValueError, r"max_window \(11\) must be >= window"),
         ({"min_samples": 0}, ValueError, "min_samples must be >= 1"),
-        ({"sigma_c": -1.0}, ValueError, "sigma_c must be > 0"),
+        ({"sigma_c": -1.0}, ValueError, "sigma_c must be >= 1e-06"),
+        ({"sigma_c": 1e-100}, ValueError, "sigma_c must be >= 1e-06"),
+        ({"sigma": 1e-200}, ValueError, "sigma must be >= 0.1"),
         ({"max_clusters": 0}, ValueError, "max_clusters must be >= 1"),
         ({"maxiter": 2.5}, TypeError, "maxiter must be an integer"),
         ({"tol": "small"}, TypeError, "tol must be a number"),
-        ({"parallel": 1}, TypeError, "parallel must be a bool"),
+        ({"parallel": 1}, TypeError, "parallel must be True or False"),
     ],
 )
 def test_bad_options(options, error, match):

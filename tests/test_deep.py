@@ -516,7 +516,7 @@ def test_estimate_alpha_method_onnx(tmp_path):
         r"options are: model, spec, providers, threads",
     ):
         classicmat.estimate_alpha(image, trimap, method="onnx", modle=four)
-    with pytest.raises(TypeError, match=r"missing 1 required keyword-only argument: 'model'"):
+    with pytest.raises(TypeError, match=r"method 'onnx' needs the option 'model'"):
         classicmat.estimate_alpha(image, trimap, method="onnx")
 
 

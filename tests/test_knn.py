@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import classicmat
-from classicmat.alpha.knn import estimate_alpha_knn
+from classicmat.alpha.knn import VARIANTS, estimate_alpha_knn
 from classicmat.laplacian import knn_laplacian
 from classicmat.laplacian._knn_kernels import soft_kernel
 from classicmat.laplacian.knn import _rgb_to_hsv, knn_features
@@ -43,7 +43,8 @@ def reference_laplacian(image, n_neighbors=(10, 2), level=1.0, weakening=0.01, k
 )
 def test_matches_brute_force_reference(options):
     image = np.random.default_rng(1).random((6, 7, 3))
-    L = knn_laplacian(image, **options).toarray()
+    paper = {k: v for k, v in VARIANTS["paper"].items() if k != "lambda_"}
+    L = knn_laplacian(image, **{**paper, **options}).toarray()
     ref_options = {k: v for k, v in options.items()}
     if isinstance(ref_options.get("n_neighbors"), int):
         ref_options["n_neighbors"] = (ref_options["n_neighbors"],)

@@ -1,13 +1,22 @@
-"""Alpha estimation: one dispatcher over a registry of methods."""
+"""Alpha estimation: one dispatcher over a registry of methods.
+
+A method is a module with one function decorated by
+:func:`classicmat._method.matting_method` (its options described once) and
+one ``METHODS.register`` line below. Installed packages add methods through
+the entry-point group ``classicmat.methods`` (docs/plugins.md).
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .._registry import Registry, check_options
+from .._method import as_method, validate_inputs
+from .._registry import Registry
 
-#: The alpha matting methods. Listing them imports no method module.
-METHODS = Registry("method")
+#: The alpha matting methods. Listing them imports no method module; methods
+#: of other packages (entry points ``classicmat.methods``) are looked up on
+#: the first name that is not built in, or when all are listed.
+METHODS = Registry("method", group="classicmat.methods", adapt=as_method)
 METHODS.register(
     "cf",
     "classicmat.alpha.cf:estimate_alpha_cf",
@@ -52,93 +61,85 @@ if TYPE_CHECKING:  # pragma: no cover
 def estimate_alpha(image: Any, trimap: Any, *, method: str = "cf", **options: Any) -> np.ndarray:
     """Estimate the alpha matte of ``image`` given ``trimap``.
 
-    Parameters
-    ----------
-    image : (H, W, 3) or (H, W) ndarray, PIL image or path
-        uint8, uint16 or float in [0, 1]; gray, RGB or RGBA (the alpha channel
-        of an RGBA image is ignored).
-    trimap : (H, W) ndarray, PIL image or path, ``"auto"`` or None
-        uint8, uint16 or float in [0, 1] (gray, or RGB with equal channels).
-        After scaling to [0, 1], values ``<= 0.1`` are known background,
-        values ``>= 0.9`` known foreground, anything between is unknown.
+        Parameters
+        ----------
+        image : (H, W, 3) or (H, W) ndarray, PIL image or path
+            uint8, uint16 or float in [0, 1]; gray, RGB or RGBA (the alpha channel
+            of an RGBA image is ignored).
+        trimap : (H, W) ndarray, PIL image or path, ``"auto"`` or None
+            uint8, uint16 or float in [0, 1] (gray, or RGB with equal channels).
+            After scaling to [0, 1], values ``<= 0.1`` are known background,
+            values ``>= 0.9`` known foreground, anything between is unknown.
 
-        - ``"auto"``: a trimap-free ONNX network (``trimap_model=``) predicts
-          a soft mask, which becomes a trimap
-          (:func:`classicmat.deep.trimap_from_model`: thresholds, then an
-          unknown band made by erosion); ``method`` then refines the band.
-          (A trimap file named ``auto`` is passed as ``pathlib.Path("auto")``.)
-        - ``None``: only for ``method="onnx"`` with a trimap-free network.
-    method : str
-        One of the registered methods (see ``classicmat methods``):
+            - ``"auto"``: a trimap-free ONNX network (``trimap_model=``) predicts
+              a soft mask, which becomes a trimap
+              (:func:`classicmat.deep.trimap_from_model`: thresholds, then an
+              unknown band made by erosion); ``method`` then refines the band.
+              (A trimap file named ``auto`` is passed as ``pathlib.Path("auto")``.)
+            - ``None``: only for ``method="onnx"`` with a trimap-free network.
+        method : str
+            One of the registered methods (``classicmat methods`` lists them
+            with their options):
 
-        - ``"cf"``: closed-form matting (Levin et al. 2008); options in
-          :func:`classicmat.alpha.cf.estimate_alpha_cf`.
-        - ``"knn"``: KNN matting (Chen et al. 2013); options in
-          :func:`classicmat.alpha.knn.estimate_alpha_knn`.
-        - ``"bayesian"``: Bayesian matting (Chuang et al. 2001); options in
-          :func:`classicmat.alpha.bayesian.bayesian_matting`.
-        - ``"onnx"``: a deep matting network in an ONNX file, run with
-          onnxruntime (``pip install "classicmat[onnx]"``); options
-          ``model`` (required), ``spec``, ``providers``, ``threads`` in
-          :func:`classicmat.deep.estimate_alpha_onnx`.
-    **options
-        Keyword options of the chosen method. Unknown options raise
-        ``TypeError`` listing the valid ones. With ``trimap="auto"``, these
-        options set the automatic trimap and are not passed to the method:
+    {methods}
+        **options
+            Keyword options of the chosen method. Unknown options raise
+            ``TypeError`` listing the valid ones. With ``trimap="auto"``, these
+            options set the automatic trimap and are not passed to the method:
 
-        - ``trimap_model`` (required): path of a trimap-free ONNX network
-          (one RGB input; CPU, inferred spec), or a
-          :class:`classicmat.deep.OnnxMatting` session for other settings.
-        - ``trimap_fg_threshold`` (default 0.95), ``trimap_bg_threshold``
-          (default 0.05): mask values at or above / at or below which a
-          pixel is known foreground / background before erosion.
-        - ``trimap_kernel_size`` (default 11), ``trimap_iterations``
-          (default 1): the erosion that opens the unknown band.
+            - ``trimap_model`` (required): path of a trimap-free ONNX network
+              (one RGB input; CPU, inferred spec), or a
+              :class:`classicmat.deep.OnnxMatting` session for other settings.
+            - ``trimap_fg_threshold`` (default 0.95), ``trimap_bg_threshold``
+              (default 0.05): mask values at or above / at or below which a
+              pixel is known foreground / background before erosion.
+            - ``trimap_kernel_size`` (default 11), ``trimap_iterations``
+              (default 1): the erosion that opens the unknown band.
 
-    Returns
-    -------
-    alpha : (H, W) ndarray of float64
-        Values in [0, 1]; exactly 1 on known foreground, 0 on known background.
+        Returns
+        -------
+        alpha : (H, W) ndarray of float64
+            Values in [0, 1]; exactly 1 on known foreground, 0 on known background.
 
-    Raises
-    ------
-    ValueError
-        Unknown ``method``, malformed inputs, sizes that differ, or a trimap
-        whose unknown region borders neither known foreground nor known
-        background (for ``"auto"``: a mask with no foreground or no
-        background left after thresholding and erosion).
-    TypeError
-        Unknown option, an input of the wrong type, ``trimap="auto"``
-        without ``trimap_model``, or ``trimap_*`` options without
-        ``trimap="auto"``.
-    ImportError
-        ``method="onnx"`` or ``trimap="auto"`` without onnxruntime installed.
+        Raises
+        ------
+        ValueError
+            Unknown ``method``, malformed inputs, sizes that differ, or a trimap
+            whose unknown region borders neither known foreground nor known
+            background (for ``"auto"``: a mask with no foreground or no
+            background left after thresholding and erosion).
+        TypeError
+            Unknown option, an input of the wrong type, ``trimap="auto"``
+            without ``trimap_model``, or ``trimap_*`` options without
+            ``trimap="auto"``.
+        ImportError
+            ``method="onnx"`` or ``trimap="auto"`` without onnxruntime installed.
 
-    Notes
-    -----
-    ``trimap="auto"`` is the deep-to-classical pipeline: a portrait network
-    such as MODNet finds the object, and a classical method (closed-form
-    matting by default) computes alpha in the band where the network is
-    unsure or where the erosion opened it, guided by the image's colours.
-    ``method="onnx"`` with ``trimap="auto"`` refines with a trimap-based
-    network (``model=``) instead.
+        Notes
+        -----
+        ``trimap="auto"`` is the deep-to-classical pipeline: a portrait network
+        such as MODNet finds the object, and a classical method (closed-form
+        matting by default) computes alpha in the band where the network is
+        unsure or where the erosion opened it, guided by the image's colours.
+        ``method="onnx"`` with ``trimap="auto"`` refines with a trimap-based
+        network (``model=``) instead.
 
-    References
-    ----------
-    .. [1] A. Levin, D. Lischinski, Y. Weiss, "A Closed-Form Solution to
-       Natural Image Matting", IEEE TPAMI 30(2), 2008.
-    .. [2] Z. Ke, J. Sun, K. Li, Q. Yan, R. W. H. Lau, "MODNet: Real-Time
-       Trimap-Free Portrait Matting via Objective Decomposition", AAAI 2022.
+        References
+        ----------
+        .. [1] A. Levin, D. Lischinski, Y. Weiss, "A Closed-Form Solution to
+           Natural Image Matting", IEEE TPAMI 30(2), 2008.
+        .. [2] Z. Ke, J. Sun, K. Li, Q. Yan, R. W. H. Lau, "MODNet: Real-Time
+           Trimap-Free Portrait Matting via Objective Decomposition", AAAI 2022.
 
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import classicmat
-    >>> image = np.zeros((4, 6, 3)); image[:, 3:] = 1.0
-    >>> trimap = np.full((4, 6), 0.5); trimap[:, 0] = 0.0; trimap[:, 5] = 1.0
-    >>> alpha = classicmat.estimate_alpha(image, trimap, method="cf")
-    >>> alpha.shape
-    (4, 6)
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import classicmat
+        >>> image = np.zeros((4, 6, 3)); image[:, 3:] = 1.0
+        >>> trimap = np.full((4, 6), 0.5); trimap[:, 0] = 0.0; trimap[:, 5] = 1.0
+        >>> alpha = classicmat.estimate_alpha(image, trimap, method="cf")
+        >>> alpha.shape
+        (4, 6)
     """
     func = METHODS.get(method)
     auto = {name: options.pop(name) for name in AUTO_TRIMAP_OPTIONS if name in options}
@@ -148,13 +149,36 @@ def estimate_alpha(image: Any, trimap: Any, *, method: str = "cf", **options: An
             f"option{'s' if len(auto) > 1 else ''} {', '.join(repr(n) for n in auto)} "
             f"only apply with trimap='auto'"
         )
-    check_options(func, options, f"method {method!r}")
+    values = func.check(options, what=f"method {method!r}")  # before any work
     if is_auto:
-        from .._validation import as_image
+        from .._validation import as_image, as_trimap
 
         image = as_image(image)  # read once, for the network and the method
-        trimap = _auto_trimap(image, auto)
-    return func(image, trimap, **options)
+        inputs = [image, as_trimap(_auto_trimap(image, auto))]
+    else:
+        inputs = list(
+            validate_inputs(image, trimap, trimap_required=func.trimap == "required")
+        )
+    del image, trimap
+    return func.run(inputs, values)
+
+
+def _method_list() -> str:
+    """The bullet list of the built-in methods, for the docstring of :func:`estimate_alpha`."""
+    import textwrap
+
+    lines = []
+    for entry in METHODS.builtins():
+        module, _, name = entry.target.partition(":")
+        text = f"- ``{entry.name!r}``: {entry.summary}; options in :func:`{module}.{name}`."
+        lines += textwrap.wrap(
+            text, 79, initial_indent=" " * 8, subsequent_indent=" " * 10, break_long_words=False
+        )
+    return "\n".join(lines)
+
+
+if estimate_alpha.__doc__:  # None under python -OO
+    estimate_alpha.__doc__ = estimate_alpha.__doc__.replace("{methods}", _method_list())
 
 
 def _auto_trimap(image: np.ndarray, auto: dict[str, Any]) -> np.ndarray:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any
 
 import numpy as np
 
-from .._checks import check_number
-from .._validation import as_image, as_trimap, check_same_size
+from .._method import first_output, matting_method
+from .._options import Option
 from .._warnings import ClassicmatWarning
-from ..trimap import split_trimap
+from ..trimap import check_has_known, masks_of
 
 
 class SparseSamplesWarning(ClassicmatWarning):
@@ -23,28 +22,78 @@ class SparseSamplesWarning(ClassicmatWarning):
     """
 
 
-def _check_options(
-    sigma, window, max_window, min_samples, sigma_c, min_var, max_clusters, reg, maxiter, tol
-):
-    sigma = check_number(sigma, "sigma", low=0.0, low_open=True)
-    window = check_number(window, "window", integer=True, low=3)
-    if window % 2 == 0:
-        raise ValueError(f"window must be odd, got {window}")
-    max_window = check_number(max_window, "max_window", integer=True, low=3)
-    if max_window < window:
-        raise ValueError(f"max_window ({max_window}) must be >= window ({window})")
-    if max_window > 401:
-        raise ValueError(f"max_window must be <= 401, got {max_window}")
-    min_samples = check_number(min_samples, "min_samples", integer=True, low=1)
-    sigma_c = check_number(sigma_c, "sigma_c", low=0.0, low_open=True)
-    min_var = check_number(min_var, "min_var", low=0.0, low_open=True)
-    max_clusters = check_number(max_clusters, "max_clusters", integer=True, low=1, high=64)
-    reg = check_number(reg, "reg", low=0.0, low_open=True)
-    maxiter = check_number(maxiter, "maxiter", integer=True, low=1)
-    tol = check_number(tol, "tol", low=0.0)
-    params = np.array([sigma, sigma_c, min_var, reg, tol], dtype=np.float64)
-    iparams = np.array([window, max_window, min_samples, max_clusters, maxiter], dtype=np.int64)
-    return params, iparams
+def _odd(value: int) -> str | None:
+    return None if value % 2 == 1 else "must be odd"
+
+
+#: The options of Bayesian matting. The ranges keep every step of the
+#: per-pixel solve finite (a camera noise of 1e-100 squared is 0; sample
+#: weights exp(-d^2 / 2 sigma^2) vanish for sigma below a pixel).
+BAYESIAN_OPTIONS = (
+    Option(
+        "sigma",
+        "float",
+        "Gaussian falloff of the sample weights, in pixels",
+        low=0.1,
+        high=1000.0,
+        metavar="S",
+    ),
+    Option(
+        "window",
+        "int",
+        "initial window width in pixels (odd)",
+        low=3,
+        high=401,
+        rule=_odd,
+        metavar="N",
+    ),
+    Option(
+        "max_window",
+        "int",
+        "largest window width, grown by 8 while samples are missing",
+        low=3,
+        high=401,
+        metavar="N",
+    ),
+    Option("min_samples", "int", "samples wanted on each side", low=1, metavar="N"),
+    Option(
+        "sigma_c",
+        "float",
+        "camera noise standard deviation (colours in [0, 1])",
+        low=1e-6,
+        high=10.0,
+        metavar="S",
+    ),
+    Option(
+        "min_var",
+        "float",
+        "clusters are split until their largest variance is below this",
+        low=0.0,
+        low_open=True,
+        high=10.0,
+        metavar="V",
+    ),
+    Option("max_clusters", "int", "most colour clusters per side", low=1, high=64, metavar="K"),
+    Option(
+        "reg",
+        "float",
+        "added to the diagonal of each cluster covariance",
+        low=1e-12,
+        high=1.0,
+        metavar="X",
+    ),
+    Option("maxiter", "int", "most rounds of the alternating F, B / alpha solve", low=1),
+    Option("tol", "float", "the alternating solve stops when alpha moves less", low=0.0),
+    Option("parallel", "bool", "solve the pixels of a ring on all threads (same result)"),
+)
+
+
+def _check_windows(values: dict) -> dict:
+    if values["max_window"] < values["window"]:
+        raise ValueError(
+            f"max_window ({values['max_window']}) must be >= window ({values['window']})"
+        )
+    return values
 
 
 def _onion_rings(is_unknown: np.ndarray) -> np.ndarray:
@@ -68,9 +117,10 @@ def _global_model(image: np.ndarray, mask: np.ndarray, reg: float):
     return mean, np.linalg.inv(cov + (reg + 1e-4) * np.eye(3))
 
 
+@matting_method(*BAYESIAN_OPTIONS, resolve=_check_windows)
 def bayesian_matting(
-    image: Any,
-    trimap: Any,
+    image: np.ndarray,
+    trimap: np.ndarray,
     *,
     sigma: float = 8.0,
     window: int = 25,
@@ -106,25 +156,27 @@ def bayesian_matting(
         foreground, unknown between.
     sigma : float, optional
         Standard deviation in pixels of the Gaussian falloff of the sample
-        weights (> 0). Default 8, as in the paper.
+        weights (0.1 to 1000). Default 8, as in the paper.
     window : int, optional
-        Initial window width in pixels (odd, >= 3). Default 25, as in the paper.
+        Initial window width in pixels (odd, 3 to 401). Default 25, as in
+        the paper.
     max_window : int, optional
         The window grows by 8 pixels while it holds fewer than
         ``min_samples`` foreground or background samples, up to this width
-        (odd is not required; <= 401). Default 65.
+        (>= ``window``, <= 401; odd is not required). Default 65.
     min_samples : int, optional
         Samples wanted on each side (>= 1). Default 10.
     sigma_c : float, optional
-        Camera noise standard deviation, colours in [0, 1] (> 0). Default 0.01.
+        Camera noise standard deviation, colours in [0, 1] (1e-6 to 10).
+        Default 0.01.
     min_var : float, optional
         Clusters are split until the largest eigenvalue of every cluster
-        covariance is below this (> 0). Default 0.05.
+        covariance is below this (> 0, <= 10). Default 0.05.
     max_clusters : int, optional
         Most clusters per side (1 to 64). Default 5.
     reg : float, optional
         Added to the diagonal of every cluster covariance so that it can be
-        inverted (> 0). Default 1e-5.
+        inverted (1e-12 to 1). Default 1e-5.
     maxiter : int, optional
         Most rounds of the alternating solve per cluster pair (>= 1). Default 50.
     tol : float, optional
@@ -193,36 +245,17 @@ def bayesian_matting(
     >>> bool(alpha[:, :4].max() < 0.01 and alpha[:, 4:].min() > 0.99)
     True
     """
-    alpha, foreground, background, message = _solve(image, trimap, sigma, window, max_window,
-        min_samples, sigma_c, min_var, max_clusters, reg, maxiter, tol, parallel)  # fmt: skip
-    if message:
-        warnings.warn(message, SparseSamplesWarning, stacklevel=2)
-    return alpha, foreground, background
-
-
-def _solve(
-    image, trimap, sigma, window, max_window, min_samples, sigma_c, min_var, max_clusters,
-    reg, maxiter, tol, parallel,
-):  # fmt: skip
-    image = as_image(image)
-    trimap = as_trimap(trimap)
-    check_same_size(image, trimap)
-    params, iparams = _check_options(
-        sigma, window, max_window, min_samples, sigma_c, min_var, max_clusters, reg, maxiter, tol
-    )
-    if not isinstance(parallel, bool):
-        raise TypeError(f"parallel must be a bool, got {parallel!r}")
-    from ..laplacian.closed_form import check_trimap_has_known
-
-    masks = split_trimap(trimap)
-    check_trimap_has_known(masks)
+    params = np.array([sigma, sigma_c, min_var, reg, tol], dtype=np.float64)
+    iparams = np.array([window, max_window, min_samples, max_clusters, maxiter], dtype=np.int64)
+    masks = masks_of(trimap)
+    check_has_known(masks)
     if image.shape[2] == 1:
         image = np.ascontiguousarray(np.repeat(image, 3, axis=2))
     alpha = masks.is_fg.astype(np.float64)
     foreground = np.where(masks.is_fg[:, :, None], image, 0.0)
     background = np.where(masks.is_bg[:, :, None], image, 0.0)
     if not masks.is_unknown.any():
-        return alpha, foreground, background, None
+        return alpha, foreground, background
 
     order = _onion_rings(masks.is_unknown)
     flat = order.ravel()
@@ -256,33 +289,22 @@ def _solve(
         fallback,
     )
     n_fallback = int(fallback.sum())
-    message = None
     if n_fallback:
-        message = (
+        warnings.warn(
             f"{n_fallback} of {pixels.size} unknown pixels had no foreground or no "
             f"background sample in a max_window={int(iparams[1])} window and used the "
             f"global colour model of the known pixels of that side; raise max_window "
-            f"or use a tighter trimap"
+            f"or use a tighter trimap",
+            SparseSamplesWarning,
+            stacklevel=4,  # core <- handover <- method wrapper <- caller
         )
-    return alpha, foreground, background, message
+    return alpha, foreground, background
 
 
-def estimate_alpha_bayesian(
-    image: Any,
-    trimap: Any,
-    *,
-    sigma: float = 8.0,
-    window: int = 25,
-    max_window: int = 65,
-    min_samples: int = 10,
-    sigma_c: float = 0.01,
-    min_var: float = 0.05,
-    max_clusters: int = 5,
-    reg: float = 1e-5,
-    maxiter: int = 50,
-    tol: float = 1e-4,
-) -> np.ndarray:
-    """Estimate alpha by Bayesian matting; the alpha of :func:`bayesian_matting`.
+estimate_alpha_bayesian = first_output(
+    bayesian_matting,
+    name="estimate_alpha_bayesian",
+    doc="""Estimate alpha by Bayesian matting; the alpha of :func:`bayesian_matting`.
 
     Parameters and warnings are those of :func:`bayesian_matting`.
 
@@ -299,9 +321,5 @@ def estimate_alpha_bayesian(
     >>> alpha = estimate_alpha_bayesian(image, trimap)
     >>> alpha.shape
     (5, 8)
-    """
-    alpha, _, _, message = _solve(image, trimap, sigma, window, max_window, min_samples,
-        sigma_c, min_var, max_clusters, reg, maxiter, tol, True)  # fmt: skip
-    if message:
-        warnings.warn(message, SparseSamplesWarning, stacklevel=2)
-    return alpha
+    """,
+)

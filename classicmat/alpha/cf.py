@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-from .._validation import as_image, as_trimap, check_same_size
-from ..laplacian.closed_form import cf_system
+from .._method import matting_method
+from ..laplacian.closed_form import CF_OPTIONS, _cf_system
+from ..laplacian.system import SOLVER_OPTIONS, solve_system
+from ..trimap import masks_of
 
 
+@matting_method(*CF_OPTIONS, *SOLVER_OPTIONS)
 def estimate_alpha_cf(
-    image: Any,
-    trimap: Any,
+    image: np.ndarray,
+    trimap: np.ndarray,
     *,
     epsilon: float = 1e-7,
     radius: int = 1,
@@ -80,37 +81,18 @@ def estimate_alpha_cf(
     >>> bool(alpha[:, :4].max() < 0.01 and alpha[:, 4:].min() > 0.99)
     True
     """
-    from ..solvers import SOLVERS, solve
-
-    image = as_image(image)
-    trimap = as_trimap(trimap)
-    check_same_size(image, trimap)
-    SOLVERS.entry(solver)  # validate before any work
-    system = cf_system(image, trimap, epsilon=epsilon, radius=radius)
-    if system.unknown.size == 0:
-        return system.is_fg.astype(np.float64)
-    # pixel coordinates of the unknowns: the direct solver orders them by a
-    # geometric nested dissection of the image plane
-    coords = np.column_stack(np.divmod(system.unknown, trimap.shape[1]))
+    masks = masks_of(trimap)
+    del trimap
+    system = _cf_system(image, masks, epsilon, radius)
     options = None
-    if SOLVERS.entry(solver).name in ("cg-amg", "multigrid"):
+    if solver in ("cg-amg", "multigrid"):
         # the near-null space of the matting Laplacian: functions affine in
         # the colour, i.e. the columns 1, R, G, B of the unknown pixels
         colours = image.reshape(-1, image.shape[2])[system.unknown]
         options = {"near_nullspace": np.column_stack([np.ones(len(colours)), colours])}
-    # the float copies of the inputs are not needed any more: free them before
-    # the factorisation, the memory peak of large images
-    del image, trimap
-    result = solve(
-        system.A,
-        system.b,
-        solver=solver,
-        rtol=rtol,
-        atol=atol,
-        maxiter=maxiter,
-        coords=coords,
-        options=options,
+    # the image is not needed any more: free it before the factorisation, the
+    # memory peak of large images
+    del image
+    return solve_system(
+        system, solver=solver, rtol=rtol, atol=atol, maxiter=maxiter, options=options
     )
-    alpha = system.is_fg.astype(np.float64)
-    alpha.flat[system.unknown] = np.clip(result.x, 0.0, 1.0)
-    return alpha

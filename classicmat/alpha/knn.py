@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import numbers
-from typing import Any
+import math
+from dataclasses import replace
 
 import numpy as np
-import scipy.sparse
 
-from .._checks import check_choice, check_number
-from .._validation import as_image, as_trimap, check_same_size
-from ..laplacian._knn_kernels import knn_system
-from ..laplacian.closed_form import check_trimap_has_known
-from ..laplacian.knn import _check_options, knn_neighbors
-from ..trimap import split_trimap
+from .._method import matting_method
+from .._options import Option
+from ..laplacian.knn import KNN_OPTIONS, _knn_system
+from ..laplacian.system import SOLVER_OPTIONS, MattingSystem, solve_system
+from ..trimap import masks_of
 
 #: The settings of each ``variant``; options given explicitly override them.
 VARIANTS = {
@@ -34,7 +32,7 @@ VARIANTS = {
         "spatial_weakening": 0.05,
         "kernel": "binary",
         "position": "axes",
-        "lambda_": np.inf,
+        "lambda_": math.inf,
     },
 }
 
@@ -53,12 +51,55 @@ def auto_solver(n_unknowns: int, hard: bool) -> str:
     return AUTO_SOLVER
 
 
+def _auto(system: MattingSystem) -> str:
+    return auto_solver(system.unknown.size, system.hard)
+
+
+def _with_variant(values: dict) -> dict:
+    """Fill the options left at ``None`` from the variant's preset."""
+    preset = VARIANTS[values["variant"]]
+    return {
+        name: preset[name] if value is None and name in preset else value
+        for name, value in values.items()
+    }
+
+
+_VARIANT = Option(
+    "variant",
+    "str",
+    "presets of the options left unset: pymatting (default, PyMatting's settings) or paper",
+    choices=tuple(VARIANTS),
+    metavar="NAME",
+)
+_LAMBDA = Option(
+    "lambda_",
+    "float",
+    "weight of the known pixels, or inf to fix them (hard constraints)",
+    low=0.0,
+    low_open=True,
+    allow_inf=True,
+    metavar="X",
+)
+# Laplacian options default to "from the variant" (None) here
+_PRESET_OPTIONS = tuple(
+    replace(option, allow_none=True) if option.name != "features" else option
+    for option in KNN_OPTIONS
+)
+
+
+@matting_method(
+    _VARIANT,
+    *_PRESET_OPTIONS,
+    replace(_LAMBDA, allow_none=True),
+    *SOLVER_OPTIONS,
+    resolve=_with_variant,
+)
 def estimate_alpha_knn(
-    image: Any,
-    trimap: Any,
+    image: np.ndarray,
+    trimap: np.ndarray,
     *,
     variant: str = "pymatting",
-    n_neighbors: Any = None,
+    n_neighbors: int | tuple[int, ...] | None = None,
     level: float | None = None,
     spatial_weakening: float | None = None,
     features: str = "rgb",
@@ -72,7 +113,7 @@ def estimate_alpha_knn(
 ) -> np.ndarray:
     r"""Estimate alpha by KNN matting.
 
-    With :math:`L` the KNN Laplacian (:func:`classicmat.laplacian.knn_laplacian`),
+    With :math:`L` the KNN Laplacian (:func:`classicmat.knn_laplacian`),
     solves either, with hard constraints (``lambda_=np.inf``, the default
     variant), :math:`L_{UU} \alpha_U = -L_{UK} \alpha_K` on the unknown
     pixels only, or, with the paper's soft constraints (finite ``lambda_``,
@@ -91,7 +132,7 @@ def estimate_alpha_knn(
     trimap : (H, W) ndarray, PIL image or path
         After scaling to [0, 1]: ``<= 0.1`` background, ``>= 0.9``
         foreground, unknown between.
-    variant : {"paper", "pymatting"}, optional
+    variant : {"pymatting", "paper"}, optional
         Presets of the options below that are left at ``None``:
 
         - ``"pymatting"`` (default): ``n_neighbors=(20, 10), level=2.0,
@@ -105,9 +146,8 @@ def estimate_alpha_knn(
           spatial_weakening=0.01, kernel="soft", position="diagonal",
           lambda_=100``: the paper and its authors' code.
     n_neighbors, level, spatial_weakening, features, kernel, position : optional
-        The Laplacian, as in :func:`classicmat.laplacian.knn_laplacian`;
-        ``None`` takes the value of ``variant``. ``features`` defaults to
-        ``"rgb"``.
+        The Laplacian, as in :func:`classicmat.knn_laplacian`; ``None``
+        takes the value of ``variant``. ``features`` defaults to ``"rgb"``.
     lambda_ : float, optional
         Weight of the known pixels (> 0); 100 in the paper.
         ``np.inf`` fixes alpha on the known pixels (hard constraints, as
@@ -156,79 +196,12 @@ def estimate_alpha_knn(
     >>> bool(alpha[:, :15].max() < 0.01 and alpha[:, 15:].min() > 0.99)
     True
     """
-    from ..solvers import SOLVERS, solve
-
-    image = as_image(image)
-    trimap = as_trimap(trimap)
-    check_same_size(image, trimap)
-    check_choice(variant, "variant", VARIANTS)
-    preset = VARIANTS[variant]
-    n_neighbors = preset["n_neighbors"] if n_neighbors is None else n_neighbors
-    level = preset["level"] if level is None else level
-    spatial_weakening = (
-        preset["spatial_weakening"] if spatial_weakening is None else spatial_weakening
-    )
-    kernel = preset["kernel"] if kernel is None else kernel
-    position = preset["position"] if position is None else position
-    lambda_ = preset["lambda_"] if lambda_ is None else lambda_
-    hard = isinstance(lambda_, numbers.Real) and lambda_ == np.inf
-    if not hard:
-        lambda_ = check_number(lambda_, "lambda_", low=0.0, low_open=True)
-    n_neighbors, level, spatial_weakening = _check_options(
-        n_neighbors, level, spatial_weakening, features, kernel, position
-    )
-    SOLVERS.entry(solver)  # validate before any work
-    masks = split_trimap(trimap)
-    check_trimap_has_known(masks)
+    masks = masks_of(trimap)
+    del trimap
     if not masks.is_unknown.any():
         return masks.is_fg.astype(np.float64)
-    neighbors, values = knn_neighbors(
-        image,
-        n_neighbors,
-        level,
-        spatial_weakening,
-        features,
-        kernel,
-        position,
-        # hard constraints need the lists that can hold an unknown pixel only
-        unknown=masks.is_unknown if hard else None,
+    system = _knn_system(
+        image, masks, n_neighbors, level, spatial_weakening, features, kernel, position, lambda_
     )
     del image
-    n = neighbors.shape[0]
-    is_fg = masks.is_fg.ravel()
-    if hard:
-        # alpha fixed on the known pixels: L_UU x = -L_UK alpha_K
-        unknown = np.flatnonzero(masks.is_unknown.ravel())
-        col_id = np.full(n, -1, dtype=np.int64)
-        col_id[unknown] = np.arange(unknown.size)
-        data, indices, indptr, b = knn_system(
-            neighbors,
-            values,
-            unknown,
-            col_id,
-            unknown.size,
-            is_fg.astype(np.float64),
-            np.zeros(n),
-        )
-    else:
-        # the paper: soft constraints, all pixels are unknowns of the system
-        unknown = np.arange(n)
-        lam_known = lambda_ * masks.is_known.ravel()
-        data, indices, indptr, _ = knn_system(
-            neighbors, values, unknown, unknown, n, np.zeros(n), lam_known
-        )
-        b = lambda_ * is_fg.astype(np.float64)
-    del neighbors, values
-    A = scipy.sparse.csr_array((data, indices, indptr), shape=(unknown.size, unknown.size))
-    A.has_canonical_format = True  # rows sorted, no duplicates (knn_system)
-    if solver == "auto":
-        solver = auto_solver(unknown.size, hard)
-    result = solve(A, b, solver=solver, rtol=rtol, atol=atol, maxiter=maxiter)
-    if hard:
-        alpha = masks.is_fg.astype(np.float64)
-        alpha.flat[unknown] = np.clip(result.x, 0.0, 1.0)
-        return alpha
-    alpha = np.clip(result.x, 0.0, 1.0).reshape(trimap.shape)
-    alpha[masks.is_fg] = 1.0
-    alpha[masks.is_bg] = 0.0
-    return alpha
+    return solve_system(system, solver=solver, rtol=rtol, atol=atol, maxiter=maxiter, auto=_auto)

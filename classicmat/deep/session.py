@@ -16,9 +16,11 @@ from typing import Any
 import numpy as np
 
 from .._checks import check_number
+from .._method import matting_method
+from .._options import Option
 from .._validation import as_image, as_trimap, check_same_size
 from . import _processing as proc
-from .spec import ModelSpec, infer_preset, resolve_spec
+from .spec import ModelSpec, infer_preset, parse_spec_text, resolve_spec
 
 _INSTALL_HINT = 'pip install "classicmat[onnx]"'
 
@@ -555,10 +557,37 @@ def _session_of(model: Any, spec: Any, providers: Any, threads: Any, name: str) 
 
 # ----------------------------------------------------------- functional API
 
+#: The options of method ``"onnx"``.
+ONNX_OPTIONS = (
+    Option(
+        "model",
+        "any",
+        "the ONNX model file (or an OnnxMatting session)",
+        parse_text=lambda text: text,
+        metavar="FILE",
+    ),
+    Option(
+        "spec",
+        "any",
+        "how to feed the model: a preset or a JSON object of fields (default: inferred)",
+        parse_text=parse_spec_text,
+        metavar="SPEC",
+    ),
+    Option(
+        "providers",
+        "any",
+        "execution providers in order, e.g. cuda,cpu (default: cpu)",
+        parse_text=lambda text: [name.strip() for name in text.split(",") if name.strip()],
+        metavar="LIST",
+    ),
+    Option("threads", "int", "threads per operator", low=1, allow_none=True, metavar="N"),
+)
 
+
+@matting_method(*ONNX_OPTIONS, trimap="optional")
 def estimate_alpha_onnx(
-    image: Any,
-    trimap: Any = None,
+    image: np.ndarray,
+    trimap: np.ndarray | None = None,
     *,
     model: str | os.PathLike[str] | OnnxMatting,
     spec: ModelSpec | str | Mapping[str, Any] | None = None,

@@ -352,3 +352,29 @@ def resolve_spec(
         return base, base_name
     resolved = dataclasses.replace(base, **overrides)
     return resolved, (base_name if resolved == base else None)
+
+
+def parse_spec_text(text: str) -> str | dict[str, Any]:
+    """A ``--spec`` value: a preset name, or a JSON object of spec fields.
+
+    >>> parse_spec_text("trimap-4ch")
+    'trimap-4ch'
+    >>> parse_spec_text('{"preset": "trimap-4ch", "sigmoid": true}')
+    {'preset': 'trimap-4ch', 'sigmoid': True}
+    """
+    import json
+
+    if text.lstrip().startswith("{"):
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"invalid JSON ({exc.msg}): {text!r}") from None
+        if not isinstance(value, dict):  # pragma: no cover - "{" starts an object
+            raise ValueError(f"expected a JSON object, got {text!r}")
+        return value
+    if text not in PRESETS:
+        raise ValueError(
+            f"expected a preset ({', '.join(PRESETS)}) or a JSON object of spec fields, "
+            f"got {text!r}"
+        )
+    return text

@@ -6,17 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import as_image, as_trimap, check_same_size
-
-
-def as_alpha(alpha: Any, *, name: str = "alpha") -> np.ndarray:
-    """Return ``alpha`` as a C-contiguous float64 (H, W) array in [0, 1].
-
-    Same rules as a trimap: an ndarray (uint8 scaled by 1/255, uint16 by
-    1/65535, bool, or float in [0, 1]), a PIL image or a path; gray, or RGB
-    with equal channels.
-    """
-    return as_trimap(alpha, name=name)
+from .._validation import as_alpha, as_image, check_same_size
 
 
 def prepare(image: Any, alpha: Any) -> tuple[np.ndarray, np.ndarray]:

@@ -1,52 +1,42 @@
-"""The matting Laplacian of closed-form matting, and its known/unknown split."""
+"""The matting Laplacian of closed-form matting, and its system on the unknown pixels."""
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+import warnings
+from typing import Any
 
 import numpy as np
 import scipy.sparse
 
-from .._checks import check_number
+from .._options import Option
 from .._validation import as_image, as_trimap, check_same_size
-from ..trimap import split_trimap
+from ..trimap import TrimapMasks, check_has_known, split_trimap
+from .system import MattingSystem
+
+__all__ = ["CF_OPTIONS", "cf_laplacian", "cf_system", "matting_laplacian"]
+
+#: The options of the closed-form Laplacian (closed-form matting, and the
+#: local flow of information-flow matting).
+CF_OPTIONS = (
+    Option(
+        "epsilon",
+        "float",
+        "regulariser of each window's colour covariance; larger is smoother",
+        low=0.0,
+        low_open=True,
+        metavar="E",
+    ),
+    Option("radius", "int", "window radius (half-width) in pixels", low=1, metavar="R"),
+)
 
 
-class MattingSystem(NamedTuple):
-    """The linear system of the unknown pixels, ``A @ x = b``.
-
-    Attributes
-    ----------
-    A : (n, n) scipy.sparse.csr_array
-        ``L_UU``, the Laplacian restricted to the ``n`` unknown pixels
-        (symmetric positive definite when every unknown pixel is linked to a
-        known one through the windows).
-    b : (n,) ndarray of float64
-        ``-L_UK @ alpha_K``, the coupling to the known pixels.
-    unknown : (n,) ndarray of intp
-        Flat (row-major) indices of the unknown pixels; row ``t`` of ``A``
-        is pixel ``unknown[t]``.
-    is_fg : (H, W) ndarray of bool
-        The known foreground: the matte is 1 there, 0 on the other known
-        pixels, and ``x`` on the unknown ones.
-    """
-
-    A: Any
-    b: np.ndarray
-    unknown: np.ndarray
-    is_fg: np.ndarray
-
-
-def _check_options(image: np.ndarray, epsilon: Any, radius: Any) -> tuple[float, int]:
-    epsilon = check_number(epsilon, "epsilon", low=0.0, low_open=True)
-    radius = check_number(radius, "radius", integer=True, low=1)
+def _check_window(image: np.ndarray, radius: int) -> None:
     h, w = image.shape[:2]
     if h < 2 * radius + 1 or w < 2 * radius + 1:
         raise ValueError(
             f"image of size {w}x{h} (W x H) is smaller than one window of "
             f"radius {radius} ({2 * radius + 1}x{2 * radius + 1} pixels)"
         )
-    return epsilon, radius
 
 
 def _assemble(image, is_row, col_id, known_value, epsilon, radius):
@@ -73,7 +63,31 @@ def _assemble(image, is_row, col_id, known_value, epsilon, radius):
     return indptr, indices, data, rhs, rows
 
 
-def matting_laplacian(
+def _laplacian(image: np.ndarray, epsilon: float, radius: int, is_row=None):
+    """The Laplacian of a validated image; rows (and mirrored columns) ``is_row`` only."""
+    _check_window(image, radius)
+    h, w = image.shape[:2]
+    n = h * w
+    every = is_row is None
+    if every:
+        is_row = np.ones((h, w), dtype=np.bool_)
+    col_id = np.arange(n, dtype=np.int64).reshape(h, w)
+    known_value = np.zeros((h, w), dtype=np.bool_)
+    indptr, indices, data, _, rows = _assemble(image, is_row, col_id, known_value, epsilon, radius)
+    if every:
+        return scipy.sparse.csr_array((data, indices, indptr), shape=(n, n))
+    # Rows of unknown pixels only: put them at their place, then mirror their
+    # entries in known columns so that the columns of unknown pixels are
+    # complete too (L is symmetric).
+    row_of = np.repeat(rows, np.diff(indptr))
+    in_known = ~is_row.ravel()[indices]
+    all_rows = np.concatenate([row_of, indices[in_known]])
+    all_cols = np.concatenate([indices, row_of[in_known]])
+    all_data = np.concatenate([data, data[in_known]])
+    return scipy.sparse.coo_array((all_data, (all_rows, all_cols)), shape=(n, n)).tocsr()
+
+
+def cf_laplacian(
     image: Any,
     *,
     epsilon: float = 1e-7,
@@ -127,57 +141,57 @@ def matting_laplacian(
     --------
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
-    >>> L = matting_laplacian(rng.random((5, 6, 3)))
+    >>> L = cf_laplacian(rng.random((5, 6, 3)))
     >>> L.shape
     (30, 30)
     >>> bool(np.allclose(L.sum(axis=1), 0.0))
     True
     """
     image = as_image(image)
-    epsilon, radius = _check_options(image, epsilon, radius)
-    h, w = image.shape[:2]
-    n = h * w
-    if trimap is None:
-        is_row = np.ones((h, w), dtype=np.bool_)
-    else:
+    epsilon = CF_OPTIONS[0].check(epsilon)
+    radius = CF_OPTIONS[1].check(radius)
+    is_row = None
+    if trimap is not None:
         trimap = as_trimap(trimap)
         check_same_size(image, trimap)
         is_row = split_trimap(trimap).is_unknown
-    col_id = np.arange(n, dtype=np.int64).reshape(h, w)
-    known_value = np.zeros((h, w), dtype=np.bool_)
-    indptr, indices, data, _, rows = _assemble(image, is_row, col_id, known_value, epsilon, radius)
-    if trimap is None:
-        return scipy.sparse.csr_array((data, indices, indptr), shape=(n, n))
-    # Rows of unknown pixels only: put them at their place, then mirror their
-    # entries in known columns so that the columns of unknown pixels are
-    # complete too (L is symmetric).
-    row_of = np.repeat(rows, np.diff(indptr))
-    in_known = ~is_row.ravel()[indices]
-    all_rows = np.concatenate([row_of, indices[in_known]])
-    all_cols = np.concatenate([indices, row_of[in_known]])
-    all_data = np.concatenate([data, data[in_known]])
-    return scipy.sparse.coo_array((all_data, (all_rows, all_cols)), shape=(n, n)).tocsr()
+    return _laplacian(image, epsilon, radius, is_row)
 
 
-def cf_laplacian(
-    image: Any,
-    *,
-    epsilon: float = 1e-7,
-    radius: int = 1,
-    trimap: Any = None,
-) -> scipy.sparse.csr_array:
-    """The closed-form matting Laplacian: the same as :func:`matting_laplacian`.
-
-    This name follows the method's spelling (``"cf"`` and
-    :func:`classicmat.alpha.cf.estimate_alpha_cf`).
+def matting_laplacian(image: Any, **options: Any) -> scipy.sparse.csr_array:
+    """Deprecated name of :func:`cf_laplacian` (one spelling per method: ``"cf"``).
 
     Examples
     --------
-    >>> import numpy as np
-    >>> cf_laplacian(np.zeros((3, 3, 3))).nnz
+    >>> import numpy as np, warnings
+    >>> with warnings.catch_warnings(record=True):
+    ...     matting_laplacian(np.zeros((3, 3, 3))).nnz
     81
     """
-    return matting_laplacian(image, epsilon=epsilon, radius=radius, trimap=trimap)
+    warnings.warn(
+        "matting_laplacian is deprecated; use cf_laplacian (the same function)",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return cf_laplacian(image, **options)
+
+
+def _cf_system(
+    image: np.ndarray, masks: TrimapMasks, epsilon: float, radius: int
+) -> MattingSystem:
+    """The system of validated inputs (see :func:`cf_system`)."""
+    _check_window(image, radius)
+    check_has_known(masks)
+    h, w = masks.is_fg.shape
+    unknown = np.flatnonzero(masks.is_unknown)
+    col_id = np.full((h, w), -1, dtype=np.int64)
+    col_id.flat[unknown] = np.arange(unknown.size)
+    indptr, indices, data, rhs, _ = _assemble(
+        image, masks.is_unknown, col_id, masks.is_fg, epsilon, radius
+    )
+    A = scipy.sparse.csr_array((data, indices, indptr), shape=(unknown.size, unknown.size))
+    A.has_canonical_format = True  # rows sorted by column, no duplicates (_fill_rows)
+    return MattingSystem(A, rhs, unknown, masks.is_fg, masks.is_bg, hard=True, local=True)
 
 
 def cf_system(image: Any, trimap: Any, *, epsilon: float = 1e-7, radius: int = 1) -> MattingSystem:
@@ -189,7 +203,8 @@ def cf_system(image: Any, trimap: Any, *, epsilon: float = 1e-7, radius: int = 1
 
     .. math:: L_{UU} \, \alpha_U = -L_{UK} \, \alpha_K ,
 
-    a symmetric positive definite system in the unknown pixels only. It is
+    a symmetric positive definite system in the unknown pixels only
+    (:func:`classicmat.laplacian.system.constrain` for any Laplacian). It is
     assembled directly, from the windows that touch an unknown pixel, without
     building the rest of the Laplacian.
 
@@ -201,13 +216,14 @@ def cf_system(image: Any, trimap: Any, *, epsilon: float = 1e-7, radius: int = 1
         Values ``<= 0.1`` background, ``>= 0.9`` foreground, unknown between
         (after scaling to [0, 1]).
     epsilon, radius
-        As in :func:`matting_laplacian`.
+        As in :func:`cf_laplacian`.
 
     Returns
     -------
     MattingSystem
-        ``(A, b, unknown, is_fg)``; the matte is ``is_fg`` (as 0/1) with
-        ``alpha.flat[unknown] = x`` for the solution ``x`` of ``A x = b``.
+        ``A``, ``b``, ``unknown``, ``is_fg``, ...: the matte is ``is_fg`` (as
+        0/1) with ``alpha.flat[unknown] = x`` for the solution ``x`` of
+        ``A x = b`` (:func:`classicmat.laplacian.system.solve_system`).
 
     Raises
     ------
@@ -225,32 +241,6 @@ def cf_system(image: Any, trimap: Any, *, epsilon: float = 1e-7, radius: int = 1
     image = as_image(image)
     trimap = as_trimap(trimap)
     check_same_size(image, trimap)
-    epsilon, radius = _check_options(image, epsilon, radius)
-    masks = split_trimap(trimap)
-    check_trimap_has_known(masks)
-    h, w = trimap.shape
-    unknown = np.flatnonzero(masks.is_unknown)
-    col_id = np.full((h, w), -1, dtype=np.int64)
-    col_id.flat[unknown] = np.arange(unknown.size)
-    indptr, indices, data, rhs, _ = _assemble(
-        image, masks.is_unknown, col_id, masks.is_fg, epsilon, radius
-    )
-    A = scipy.sparse.csr_array((data, indices, indptr), shape=(unknown.size, unknown.size))
-    return MattingSystem(A, rhs, unknown, masks.is_fg)
-
-
-def check_trimap_has_known(masks) -> None:
-    """Raise ``ValueError`` if unknown pixels exist but no fg or no bg pixel does."""
-    if not masks.is_unknown.any():
-        return
-    missing = [
-        label
-        for label, mask in (("foreground", masks.is_fg), ("background", masks.is_bg))
-        if not mask.any()
-    ]
-    if missing:
-        raise ValueError(
-            f"trimap has no known {' and no known '.join(missing)} pixels "
-            f"(values <= 0.1 are background, >= 0.9 foreground); "
-            f"matting needs both to fix the scale of alpha"
-        )
+    epsilon = CF_OPTIONS[0].check(epsilon)
+    radius = CF_OPTIONS[1].check(radius)
+    return _cf_system(image, split_trimap(trimap), epsilon, radius)

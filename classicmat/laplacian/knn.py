@@ -7,17 +7,48 @@ local in the image plane.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 import scipy.sparse
 
-from .._checks import check_choice, check_number
+from .._options import Option
 from .._validation import as_image
+from ..trimap import TrimapMasks, check_has_known
+from .system import MattingSystem
 
 FEATURES = ("rgb", "hsv")
 KERNELS = ("soft", "binary")
 POSITIONS = ("diagonal", "axes")
+
+#: The options of the KNN Laplacian.
+KNN_OPTIONS = (
+    Option(
+        "n_neighbors",
+        "ints",
+        "neighbours per pixel in each pass, the pixel itself included",
+        low=1,
+        metavar="K[,K]",
+    ),
+    Option("level", "float", "weight of the pixel position in the features", low=0.0, metavar="X"),
+    Option(
+        "spatial_weakening",
+        "float",
+        "factor of the position term in each later pass",
+        low=0.0,
+        metavar="X",
+    ),
+    Option("features", "str", "colour features", choices=FEATURES, metavar="NAME"),
+    Option("kernel", "str", "affinity of two neighbours", choices=KERNELS, metavar="NAME"),
+    Option(
+        "position",
+        "str",
+        "scaling of the position: by the diagonal (paper) or each axis (PyMatting)",
+        choices=POSITIONS,
+        metavar="NAME",
+    ),
+)
 
 
 def _rgb_to_hsv(rgb: np.ndarray) -> np.ndarray:
@@ -61,26 +92,6 @@ def knn_features(
         )
     scale = level / np.sqrt(h * h + w * w)
     return np.column_stack([colour, rows * scale, cols * scale])
-
-
-def _check_options(n_neighbors, level, spatial_weakening, features, kernel, position):
-    if isinstance(n_neighbors, (int, np.integer)):
-        n_neighbors = (n_neighbors,)
-    try:
-        n_neighbors = tuple(n_neighbors)
-    except TypeError:
-        raise TypeError(
-            f"n_neighbors must be an int or a sequence of ints, got {type(n_neighbors).__name__}"
-        ) from None
-    if not n_neighbors:
-        raise ValueError("n_neighbors must hold at least one neighbour count, got ()")
-    n_neighbors = tuple(check_number(k, "n_neighbors", integer=True, low=1) for k in n_neighbors)
-    level = check_number(level, "level", low=0.0)
-    spatial_weakening = check_number(spatial_weakening, "spatial_weakening", low=0.0)
-    check_choice(features, "features", FEATURES)
-    check_choice(kernel, "kernel", KERNELS)
-    check_choice(position, "position", POSITIONS)
-    return n_neighbors, level, spatial_weakening
 
 
 def knn_neighbors(
@@ -154,14 +165,18 @@ def knn_neighbors(
 def knn_laplacian(
     image: Any,
     *,
-    n_neighbors: Any = (10, 2),
-    level: float = 1.0,
-    spatial_weakening: float = 0.01,
+    n_neighbors: int | tuple[int, ...] = (20, 10),
+    level: float = 2.0,
+    spatial_weakening: float = 0.05,
     features: str = "rgb",
-    kernel: str = "soft",
-    position: str = "diagonal",
+    kernel: str = "binary",
+    position: str = "axes",
 ) -> scipy.sparse.csr_array:
     r"""The KNN matting Laplacian ``L = D - A`` of Chen, Li & Tang (2013).
+
+    The defaults are those of :func:`classicmat.estimate_alpha_knn`'s default
+    variant (PyMatting's settings); the paper's are ``n_neighbors=(10, 2),
+    level=1.0, spatial_weakening=0.01, kernel="soft", position="diagonal"``.
 
     Parameters
     ----------
@@ -169,26 +184,27 @@ def knn_laplacian(
         uint8, uint16 or float in [0, 1].
     n_neighbors : int or sequence of int, optional
         Neighbours per pixel in each pass (>= 1 each, the pixel itself
-        included). Default ``(10, 2)``, as in the authors' code: 10 with the
-        features as they are, then 2 with the spatial part weakened.
+        included): ``(20, 10)``, 20 with the features as they are, then 10
+        with the spatial part weakened.
     level : float, optional
-        Weight of the spatial coordinates, which are divided by
-        ``sqrt(H^2 + W^2)`` first (>= 0). Default 1.
+        Weight of the spatial coordinates after their scaling by
+        ``position`` (>= 0). Default 2.
     spatial_weakening : float, optional
         Factor applied to the spatial part after each pass (>= 0).
-        Default 0.01 (the reference code's "/100").
+        Default 0.05 (the authors' code: 0.01).
     features : {"rgb", "hsv"}, optional
         ``"rgb"`` (default): the colour channels; ``"hsv"``: cos and sin of
         the hue, saturation, value (the paper's HSV feature; RGB images only).
-    kernel : {"soft", "binary"}, optional
-        ``"soft"`` (default, the paper): :math:`k(i, j) = \max(0, 1 -
-        \|f_i - f_j\|_1 / (d + 2))`, with ``d`` the number of colour features
-        and ``f`` the features after the last pass; ``"binary"``: 1 for every
-        neighbour (PyMatting's default).
-    position : {"diagonal", "axes"}, optional
-        Scaling of the pixel position before ``level``: divided by
-        ``sqrt(H^2 + W^2)`` (``"diagonal"``, default, the paper) or row by
-        ``H - 1`` and column by ``W - 1`` (``"axes"``, PyMatting).
+    kernel : {"binary", "soft"}, optional
+        ``"binary"`` (default, PyMatting): 1 for every neighbour; ``"soft"``
+        (the paper): :math:`k(i, j) = \max(0, 1 - \|f_i - f_j\|_1 / (d + 2))`,
+        with ``d`` the number of colour features and ``f`` the features after
+        the last pass.
+    position : {"axes", "diagonal"}, optional
+        Scaling of the pixel position before ``level``: row by ``H - 1`` and
+        column by ``W - 1`` (``"axes"``, default, PyMatting), or both by
+        ``sqrt(H^2 + W^2)`` (``"diagonal"``, the paper).
+
     Returns
     -------
     L : (H W, H W) scipy.sparse.csr_array of float64
@@ -219,17 +235,69 @@ def knn_laplacian(
     from ._knn_kernels import knn_system
 
     image = as_image(image)
-    n_neighbors, level, spatial_weakening = _check_options(
-        n_neighbors, level, spatial_weakening, features, kernel, position
-    )
-    neighbors, values = knn_neighbors(
-        image, n_neighbors, level, spatial_weakening, features, kernel, position
-    )
+    given = (n_neighbors, level, spatial_weakening, features, kernel, position)
+    values = [option.check(value) for option, value in zip(KNN_OPTIONS, given, strict=True)]
+    neighbors, weights = knn_neighbors(image, *values)
     n = neighbors.shape[0]
     every = np.arange(n)
     data, indices, indptr, _ = knn_system(
-        neighbors, values, every, every, n, np.zeros(n), np.zeros(n)
+        neighbors, weights, every, every, n, np.zeros(n), np.zeros(n)
     )
     L = scipy.sparse.csr_array((data, indices, indptr), shape=(n, n))
     L.has_canonical_format = True  # rows sorted, no duplicates (knn_system)
     return L
+
+
+def _knn_system(
+    image: np.ndarray,
+    masks: TrimapMasks,
+    n_neighbors: tuple[int, ...],
+    level: float,
+    spatial_weakening: float,
+    features: str,
+    kernel: str,
+    position: str,
+    lambda_: float,
+) -> MattingSystem:
+    """The KNN matting system of validated inputs, assembled straight from the lists.
+
+    Hard constraints (``lambda_ = inf``): the rows of the unknown pixels
+    only, with the known pixels moved to the right-hand side, and only the
+    neighbour lists that can hold an unknown pixel are searched
+    (:func:`knn_neighbors`). Soft constraints: every pixel, with
+    ``lambda_`` on the diagonal of the known ones.
+    """
+    from ._knn_kernels import knn_system
+
+    check_has_known(masks)
+    hard = lambda_ == math.inf
+    neighbors, values = knn_neighbors(
+        image,
+        n_neighbors,
+        level,
+        spatial_weakening,
+        features,
+        kernel,
+        position,
+        unknown=masks.is_unknown if hard else None,
+    )
+    n = neighbors.shape[0]
+    is_fg = masks.is_fg.ravel()
+    if hard:
+        unknown = np.flatnonzero(masks.is_unknown.ravel())
+        col_id = np.full(n, -1, dtype=np.int64)
+        col_id[unknown] = np.arange(unknown.size)
+        data, indices, indptr, b = knn_system(
+            neighbors, values, unknown, col_id, unknown.size, is_fg.astype(np.float64), np.zeros(n)
+        )
+    else:
+        unknown = np.arange(n)
+        lam_known = lambda_ * masks.is_known.ravel()
+        data, indices, indptr, _ = knn_system(
+            neighbors, values, unknown, unknown, n, np.zeros(n), lam_known
+        )
+        b = lambda_ * is_fg.astype(np.float64)
+    del neighbors, values
+    A = scipy.sparse.csr_array((data, indices, indptr), shape=(unknown.size, unknown.size))
+    A.has_canonical_format = True  # rows sorted, no duplicates (knn_system)
+    return MattingSystem(A, b, unknown, masks.is_fg, masks.is_bg, hard=hard, local=False)

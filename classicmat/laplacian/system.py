@@ -1,0 +1,247 @@
+"""From any matting Laplacian and a trimap to the linear system, and from its solution to alpha.
+
+Affinity-based matting minimises :math:`\\alpha^T L \\alpha` for a matting
+Laplacian :math:`L` (symmetric positive semi-definite, constants in its null
+space), with alpha fixed by the trimap on the known pixels. Two ways to fix
+it (:func:`constrain`):
+
+- **hard constraints** (``lambda_=inf``): order the pixels as unknown (U)
+  then known (K) and split :math:`L` into blocks; the minimiser solves
+
+  .. math:: L_{UU} \\, \\alpha_U = -L_{UK} \\, \\alpha_K ,
+
+  a system in the unknown pixels only, symmetric positive definite when
+  every unknown pixel is linked to a known one;
+- **soft constraints** (finite ``lambda_``): every pixel is an unknown of
+
+  .. math:: (L + \\lambda \\, \\mathrm{diag}(m)) \\, \\alpha = \\lambda \\, m_F ,
+
+  with :math:`m` 1 on known pixels and :math:`m_F` 1 on known foreground.
+
+:func:`solve_system` picks the solver, solves, clips to [0, 1] and puts the
+known pixels back. A Laplacian method is then its Laplacian plus these two
+steps; closed-form and KNN matting build their systems directly (fused
+kernels that skip the rows nobody needs) and hand back the same
+:class:`MattingSystem`.
+
+References
+----------
+.. [1] L. Grady, T. Schiwietz, S. Aharon, R. Westermann, "Random Walks for
+   Interactive Alpha-Matting", VIIP 2005 (the block split).
+.. [2] A. Levin, D. Lischinski, Y. Weiss, "A Closed-Form Solution to Natural
+   Image Matting", IEEE TPAMI 30(2), 2008.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .._options import Option
+from ..trimap import TrimapMasks
+
+__all__ = ["SOLVER_OPTIONS", "MattingSystem", "constrain", "solve_system"]
+
+
+def _solver_names() -> list[str]:
+    from ..solvers import SOLVERS
+
+    return SOLVERS.names()
+
+
+#: The options every Laplacian method takes for its linear solve.
+SOLVER_OPTIONS = (
+    Option(
+        "solver",
+        "str",
+        "linear solver (see classicmat.solvers; 'auto' picks by method and size)",
+        choices=_solver_names,
+        metavar="NAME",
+    ),
+    Option(
+        "rtol",
+        "float",
+        "relative tolerance of iterative solvers: |b - Ax| <= max(rtol |b|, atol)",
+        low=0.0,
+        metavar="X",
+    ),
+    Option("atol", "float", "absolute tolerance of iterative solvers", low=0.0, metavar="X"),
+    Option(
+        "maxiter",
+        "int",
+        "iteration limit of iterative solvers (default: per solver)",
+        low=1,
+        metavar="N",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class MattingSystem:
+    """The linear system of a matting problem, ``A @ x = b``.
+
+    Attributes
+    ----------
+    A : (n, n) scipy.sparse.csr_array or scipy.sparse.linalg.LinearOperator
+        Symmetric positive definite; a LinearOperator for matrix-free
+        methods (iterative solvers only).
+    b : (n,) ndarray of float64
+        The right-hand side.
+    unknown : (n,) ndarray of intp
+        Flat (row-major) indices of the pixels of the unknowns: row ``t`` of
+        ``A`` is pixel ``unknown[t]``. Every pixel for soft constraints.
+    is_fg : (H, W) ndarray of bool
+        The known foreground: alpha is 1 there.
+    is_bg : (H, W) ndarray of bool
+        The known background: alpha is 0 there.
+    hard : bool
+        Hard constraints: the unknowns are exactly the unknown pixels.
+    local : bool
+        ``A`` couples only pixels a few pixels apart (closed-form, learning
+        based, random-walk matting): the direct solver orders the unknowns
+        by a nested dissection of the image plane.
+    """
+
+    A: Any
+    b: np.ndarray
+    unknown: np.ndarray
+    is_fg: np.ndarray
+    is_bg: np.ndarray
+    hard: bool = True
+    local: bool = False
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """The (height, width) of the image."""
+        return self.is_fg.shape
+
+    def coords(self) -> np.ndarray:
+        """The (row, column) pixel of each unknown, (n, 2) int."""
+        return np.column_stack(np.divmod(self.unknown, self.is_fg.shape[1]))
+
+
+def constrain(L: Any, masks: TrimapMasks, *, lambda_: float = math.inf, local: bool = False):
+    """The system of the Laplacian ``L`` (every pixel) under the trimap's constraints.
+
+    Parameters
+    ----------
+    L : (H W, H W) sparse matrix or LinearOperator
+        A matting Laplacian, pixels in row-major order.
+    masks : TrimapMasks
+        The split trimap (:func:`classicmat.split_trimap`).
+    lambda_ : float
+        ``inf`` (default) for hard constraints, else the weight of the known
+        pixels (soft constraints; 100 in most papers).
+    local : bool
+        Whether ``L`` couples only nearby pixels (see :class:`MattingSystem`).
+
+    Returns
+    -------
+    MattingSystem
+    """
+    import scipy.sparse as sp
+    from scipy.sparse.linalg import LinearOperator, aslinearoperator
+
+    is_fg = masks.is_fg
+    n_pixels = is_fg.size
+    fg = is_fg.ravel().astype(np.float64)
+    matrix_free = isinstance(L, LinearOperator)
+    if lambda_ == math.inf:
+        unknown = np.flatnonzero(masks.is_unknown.ravel())
+        if matrix_free:
+            A = _restricted_operator(L, unknown, n_pixels)
+            b = -(L @ fg)[unknown]
+        else:
+            L = sp.csr_array(L)
+            rows = L[unknown]
+            A = sp.csr_array(rows[:, unknown])
+            A.sort_indices()
+            b = -(rows @ fg)
+        return MattingSystem(A, np.ascontiguousarray(b), unknown, is_fg, masks.is_bg, True, local)
+    weight = lambda_ * masks.is_known.ravel().astype(np.float64)
+    if matrix_free:
+        A = aslinearoperator(L) + aslinearoperator(sp.diags_array(weight))
+    else:
+        A = (sp.csr_array(L) + sp.diags_array(weight)).tocsr()
+        A.sort_indices()
+    return MattingSystem(A, lambda_ * fg, np.arange(n_pixels), is_fg, masks.is_bg, False, local)
+
+
+def _restricted_operator(L: Any, unknown: np.ndarray, n_pixels: int):
+    """``L_UU`` as a LinearOperator: scatter into the image, apply ``L``, gather."""
+    from scipy.sparse.linalg import LinearOperator
+
+    def matvec(x):
+        full = np.zeros(n_pixels)
+        full[unknown] = np.ravel(x)
+        return (L @ full)[unknown]
+
+    return LinearOperator((unknown.size, unknown.size), matvec=matvec, dtype=np.float64)
+
+
+def solve_system(
+    system: MattingSystem,
+    *,
+    solver: str = "auto",
+    rtol: float = 1e-7,
+    atol: float = 0.0,
+    maxiter: int | None = None,
+    auto: Callable[[MattingSystem], str] | None = None,
+    options: Mapping[str, Any] | None = None,
+    x0: np.ndarray | None = None,
+) -> np.ndarray:
+    """Solve ``system`` and return alpha: (H, W) float64 in [0, 1], exact on known pixels.
+
+    Parameters
+    ----------
+    system : MattingSystem
+    solver : str
+        One of :data:`classicmat.SOLVERS`. ``"auto"`` asks ``auto(system)``
+        if given (a method's own rule), else the rule of
+        :func:`classicmat.solve`: the direct solver, ordered by the pixels'
+        positions for a ``local`` system.
+    rtol, atol, maxiter
+        As in :func:`classicmat.solve`.
+    auto : callable, optional
+        The method's rule for ``solver="auto"``.
+    options : mapping, optional
+        Options of the solver (``near_nullspace`` for ``"cg-amg"``, ...).
+    x0 : (n,) ndarray, optional
+        Initial guess of iterative solvers.
+
+    Warns
+    -----
+    classicmat.ConvergenceWarning
+        If an iterative solver stops before reaching the tolerance.
+    """
+    from ..solvers import solve
+
+    alpha = system.is_fg.astype(np.float64)
+    if system.unknown.size == 0:
+        return alpha
+    if solver == "auto" and auto is not None:
+        solver = auto(system)
+    coords = system.coords() if system.local else None
+    result = solve(
+        system.A,
+        system.b,
+        solver=solver,
+        rtol=rtol,
+        atol=atol,
+        maxiter=maxiter,
+        coords=coords,
+        options=options,
+        x0=x0,
+    )
+    x = np.clip(result.x, 0.0, 1.0)
+    if system.hard:
+        alpha.flat[system.unknown] = x
+        return alpha
+    alpha = x.reshape(alpha.shape)
+    alpha[system.is_fg] = 1.0
+    alpha[system.is_bg] = 0.0
+    return alpha
