@@ -194,5 +194,3 @@ def as_method(func: Callable) -> Callable:
             f"(after '*'), got {signature}"
         )
     return _make(func, options_from_signature(func), "required", None)
-
-

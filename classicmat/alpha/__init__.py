@@ -156,9 +156,7 @@ def estimate_alpha(image: Any, trimap: Any, *, method: str = "cf", **options: An
         image = as_image(image)  # read once, for the network and the method
         inputs = [image, as_trimap(_auto_trimap(image, auto))]
     else:
-        inputs = list(
-            validate_inputs(image, trimap, trimap_required=func.trimap == "required")
-        )
+        inputs = list(validate_inputs(image, trimap, trimap_required=func.trimap == "required"))
     del image, trimap
     return func.run(inputs, values)
 
