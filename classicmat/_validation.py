@@ -15,6 +15,11 @@ import numpy as np
 
 from ._checks import FLOAT_SLACK
 
+#: Trimap values (scaled to [0, 1]) at or below this are known background.
+BG_THRESHOLD = 0.1
+#: Trimap values (scaled to [0, 1]) at or above this are known foreground.
+FG_THRESHOLD = 0.9
+
 
 def _describe(value: Any) -> str:
     if isinstance(value, np.ndarray):
@@ -169,8 +174,6 @@ def as_trimap(trimap: Any, *, name: str = "trimap") -> np.ndarray:
 def _check_levels(raw: np.ndarray, scaled: np.ndarray, name: str) -> None:
     """Raise ``ValueError`` for a trimap of several values that are all background
     (or all foreground): a label map (0/1/2) or 8-bit levels saved in 16 bits."""
-    from .trimap import BG_THRESHOLD, FG_THRESHOLD
-
     hi = float(scaled.max())
     lo = float(scaled.min())
     if (hi > BG_THRESHOLD and lo < FG_THRESHOLD) or hi == lo:

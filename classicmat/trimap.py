@@ -8,12 +8,21 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ._checks import check_number
-from ._validation import as_alpha, as_trimap
+from ._validation import BG_THRESHOLD, FG_THRESHOLD, as_alpha, as_trimap
 
-#: Trimap values (scaled to [0, 1]) at or below this are known background.
-BG_THRESHOLD = 0.1
-#: Trimap values (scaled to [0, 1]) at or above this are known foreground.
-FG_THRESHOLD = 0.9
+__all__ = [
+    "BG_THRESHOLD",
+    "FG_THRESHOLD",
+    "TRIMAP_BG",
+    "TRIMAP_FG",
+    "TRIMAP_UNKNOWN",
+    "TrimapMasks",
+    "check_has_known",
+    "masks_of",
+    "split_trimap",
+    "trimap_from_alpha",
+    "trimap_from_mask",
+]
 
 
 class TrimapMasks(NamedTuple):
