@@ -51,9 +51,9 @@ def check_number(
             raise ValueError(f"{name} must be finite, got {value!r}")
     if low is not None and (value <= low if low_open else value < low):
         relation = ">" if low_open else ">="
-        raise ValueError(f"{name} must be {relation} {low}, got {value!r}")
+        raise ValueError(f"{name} must be {relation} {low:g}, got {value!r}")
     if high is not None and value > high:
-        raise ValueError(f"{name} must be <= {high}, got {value!r}")
+        raise ValueError(f"{name} must be <= {high:g}, got {value!r}")
     return value
 
 

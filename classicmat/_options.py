@@ -87,6 +87,10 @@ class Option:
         Turns command-line text into a value, for ``"any"`` options.
     metavar : str, optional
         Placeholder in ``--help``.
+    expected_text, default_text : str, optional
+        What a value looks like and what the default means, in words, where
+        the kind and the default value do not say it well (``"a file"``,
+        ``"the variant's"``).
     """
 
     name: str
@@ -102,6 +106,8 @@ class Option:
     rule: Callable[[Any], str | None] | None = field(default=None, compare=False)
     parse_text: Callable[[str], Any] | None = field(default=None, compare=False)
     metavar: str | None = None
+    expected_text: str | None = None
+    default_text: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -187,6 +193,8 @@ class Option:
         if stripped.lower() in ("none", "null") and (self.allow_none or self.default is None):
             return None
         kind = self.kind
+        if kind == "any":  # the method's own parser says what is wrong
+            return text if self.parse_text is None else self.parse_text(text)
         try:
             if kind == "float":
                 if stripped.lower() in ("inf", "infinity", "+inf"):
@@ -194,7 +202,7 @@ class Option:
                 else:
                     value = float(stripped)
                     if not math.isfinite(value):
-                        raise ValueError
+                        raise ValueError(f"must be finite, got {text!r}") from None
             elif kind == "int":
                 value = int(stripped)
             elif kind == "bool":
@@ -208,21 +216,26 @@ class Option:
                 value = [part.strip() for part in stripped.split(",")]
                 if not all(value):
                     raise ValueError
-            elif kind == "any" and self.parse_text is not None:
-                return self.parse_text(text)
             else:
                 value = text
-        except ValueError:
+        except ValueError as exc:
+            if str(exc).startswith("must be finite"):
+                raise
             raise ValueError(f"expected {self.expected()}, got {text!r}") from None
         try:
             return self.check(value)
-        except TypeError as exc:  # a text always has the right type: say it as a value error
-            raise ValueError(str(exc)) from None
+        except (TypeError, ValueError) as exc:  # said of the text, as a value error
+            message = str(exc)
+            if message.startswith(f"{self.name} "):
+                message = message[len(self.name) + 1 :]
+            raise ValueError(f"{message.rsplit(', got ', 1)[0]}, got {text!r}") from None
 
     # ------------------------------------------------------------ description
 
     def expected(self) -> str:
         """What a valid value looks like, in words (``"a number > 0"``)."""
+        if self.expected_text is not None:
+            return self.expected_text
         kind = self.kind
         if kind == "str":
             choices = self.valid_choices()
@@ -251,7 +264,12 @@ class Option:
 
     def describe(self) -> str:
         """``"help (a number > 0; default 1e-07)"``: one line for listings."""
-        default = "required" if self.required else f"default {_show(self.default)}"
+        if self.required:
+            default = "required"
+        elif self.default_text is not None:
+            default = f"default {self.default_text}"
+        else:
+            default = f"default {_show(self.default)}"
         return f"{self.help} ({self.expected()}; {default})"
 
     def with_default(self, default: Any) -> Option:

@@ -24,8 +24,10 @@ def _parse_colour(background: Any) -> np.ndarray | None:
     """A colour given as ``"#RRGGBB"`` or a 3-tuple, as a (3,) float array; else None."""
     if isinstance(background, str) and background.startswith("#"):
         text = background[1:]
+        if len(text) == 3:  # #RGB, as in CSS: each digit doubled
+            text = "".join(c + c for c in text)
         if len(text) != 6 or any(c not in "0123456789abcdefABCDEF" for c in text):
-            raise ValueError(f"background colour must be '#RRGGBB', got {background!r}")
+            raise ValueError(f"background colour must be '#RRGGBB' or '#RGB', got {background!r}")
         return np.array([int(text[k : k + 2], 16) for k in (0, 2, 4)], dtype=np.float64) / 255
     if isinstance(background, (tuple, list)) and all(
         isinstance(v, numbers.Real) and not isinstance(v, bool) for v in background

@@ -30,6 +30,11 @@ __all__ = [
     "write_images",
 ]
 
+#: Pillow formats that change the pixels (never used for mattes by the command line).
+LOSSY_FORMATS = ("JPEG", "JPEG2000", "MPO")
+#: Pillow formats that keep an alpha channel (cut-outs); WebP is written lossless.
+ALPHA_FORMATS = ("PNG", "TIFF", "WEBP")
+
 #: Kinds of file :func:`read_image` knows; "trimap" and "alpha" are gray kinds.
 KINDS = ("image", "trimap", "alpha")
 _GRAY_KINDS = ("trimap", "alpha")

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from classicmat import cli, evaluate, metrics
-from classicmat.evaluate import DatasetError, evaluate_dataset
+from classicmat.evaluate import DatasetError, evaluate_dataset, records
 from classicmat.io import read_image
 
 # layout -> (image folder, alpha folder, {trimap set: folder})
@@ -144,7 +144,7 @@ def test_trimap_choice(tmp_path):
 def test_resume_computes_only_what_is_missing(tmp_path, monkeypatch):
     calls = []
     interrupt_at = [3]
-    real = evaluate._estimate_alpha
+    real = records._estimate_alpha
 
     def counting(image, trimap, method, options):
         calls.append(1)
@@ -152,7 +152,7 @@ def test_resume_computes_only_what_is_missing(tmp_path, monkeypatch):
             raise KeyboardInterrupt  # interrupted during the third image
         return real(image, trimap, method, options)
 
-    monkeypatch.setattr(evaluate, "_estimate_alpha", counting)
+    monkeypatch.setattr(records, "_estimate_alpha", counting)
     data = make_dataset(tmp_path / "data", "alphamatting")
     out = tmp_path / "out"
     with pytest.raises(KeyboardInterrupt):
@@ -178,8 +178,8 @@ def test_resume_computes_only_what_is_missing(tmp_path, monkeypatch):
 def test_other_options_or_changed_inputs_are_recomputed(tmp_path, monkeypatch):
     data, _ = _run(tmp_path)
     calls = []
-    real = evaluate._estimate_alpha
-    monkeypatch.setattr(evaluate, "_estimate_alpha", lambda *a: calls.append(a[3]) or real(*a))
+    real = records._estimate_alpha
+    monkeypatch.setattr(records, "_estimate_alpha", lambda *a: calls.append(a[3]) or real(*a))
     evaluate_dataset(data, layout="simple", out_dir=tmp_path / "out", progress=False)
     assert calls == []
     summary = evaluate_dataset(

@@ -436,10 +436,10 @@ def test_bad_inputs_raise(metric):
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"step": 0}, ValueError, "step must be > 0.0"),
-        ({"step": 1.5}, ValueError, "step must be <= 1.0"),
+        ({"step": 0}, ValueError, "step must be > 0,"),
+        ({"step": 1.5}, ValueError, "step must be <= 1,"),
         ({"step": "0.1"}, TypeError, "step must be a number"),
-        ({"theta": -0.1}, ValueError, "theta must be >= 0.0"),
+        ({"theta": -0.1}, ValueError, "theta must be >= 0,"),
     ],
 )
 def test_connectivity_bad_options(kwargs, error, match):
@@ -449,7 +449,7 @@ def test_connectivity_bad_options(kwargs, error, match):
 
 @pytest.mark.parametrize(
     ("sigma", "error", "match"),
-    [(0, ValueError, "sigma must be > 0.0"), (50, ValueError, "sigma must be < 39.89")],
+    [(0, ValueError, "sigma must be > 0,"), (50, ValueError, "sigma must be < 39.89")],
 )
 def test_gradient_bad_sigma(sigma, error, match):
     with pytest.raises(error, match=match):

@@ -186,7 +186,7 @@ def test_known_regions_are_subsets_of_the_true_classes(alpha, kernel_size, itera
         ({"kernel_size": (0, 3)}, ValueError, r"kernel_size\[0\] must be >= 1"),
         ({"kernel_size": (1, 5), "rng": "seed"}, TypeError, "rng must be None, an int seed"),
         ({"iterations": 0}, ValueError, "iterations must be >= 1"),
-        ({"fg_threshold": 1.5}, ValueError, "fg_threshold must be <= 1.0"),
+        ({"fg_threshold": 1.5}, ValueError, "fg_threshold must be <= 1,"),
         ({"bg_threshold": 0.5, "fg_threshold": 0.5}, ValueError, "must be below fg_threshold"),
     ],
 )

@@ -82,7 +82,9 @@ _LAMBDA = Option(
 )
 # Laplacian options default to "from the variant" (None) here
 _PRESET_OPTIONS = tuple(
-    replace(option, allow_none=True) if option.name != "features" else option
+    replace(option, allow_none=True, default_text="the variant's")
+    if option.name != "features"
+    else option
     for option in KNN_OPTIONS
 )
 
@@ -90,7 +92,7 @@ _PRESET_OPTIONS = tuple(
 @matting_method(
     _VARIANT,
     *_PRESET_OPTIONS,
-    replace(_LAMBDA, allow_none=True),
+    replace(_LAMBDA, allow_none=True, default_text="the variant's"),
     *SOLVER_OPTIONS,
     resolve=_with_variant,
 )

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse
 
 from .._options import Option
 from .._validation import as_image, as_trimap, check_same_size
 from ..trimap import TrimapMasks, check_has_known, split_trimap
 from .system import MattingSystem
+
+if TYPE_CHECKING:  # pragma: no cover
+    import scipy.sparse
 
 __all__ = ["CF_OPTIONS", "cf_laplacian", "cf_system", "matting_laplacian"]
 
@@ -75,6 +77,8 @@ def _laplacian(image: np.ndarray, epsilon: float, radius: int, is_row=None):
     known_value = np.zeros((h, w), dtype=np.bool_)
     indptr, indices, data, _, rows = _assemble(image, is_row, col_id, known_value, epsilon, radius)
     if every:
+        import scipy.sparse
+
         return scipy.sparse.csr_array((data, indices, indptr), shape=(n, n))
     # Rows of unknown pixels only: put them at their place, then mirror their
     # entries in known columns so that the columns of unknown pixels are
@@ -84,6 +88,8 @@ def _laplacian(image: np.ndarray, epsilon: float, radius: int, is_row=None):
     all_rows = np.concatenate([row_of, indices[in_known]])
     all_cols = np.concatenate([indices, row_of[in_known]])
     all_data = np.concatenate([data, data[in_known]])
+    import scipy.sparse
+
     return scipy.sparse.coo_array((all_data, (all_rows, all_cols)), shape=(n, n)).tocsr()
 
 
@@ -189,6 +195,8 @@ def _cf_system(
     indptr, indices, data, rhs, _ = _assemble(
         image, masks.is_unknown, col_id, masks.is_fg, epsilon, radius
     )
+    import scipy.sparse
+
     A = scipy.sparse.csr_array((data, indices, indptr), shape=(unknown.size, unknown.size))
     A.has_canonical_format = True  # rows sorted by column, no duplicates (_fill_rows)
     return MattingSystem(A, rhs, unknown, masks.is_fg, masks.is_bg, hard=True, local=True)

@@ -8,15 +8,17 @@ local in the image plane.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse
 
 from .._options import Option
 from .._validation import as_image
 from ..trimap import TrimapMasks, check_has_known
 from .system import MattingSystem
+
+if TYPE_CHECKING:  # pragma: no cover
+    import scipy.sparse
 
 FEATURES = ("rgb", "hsv")
 KERNELS = ("soft", "binary")
@@ -243,6 +245,8 @@ def knn_laplacian(
     data, indices, indptr, _ = knn_system(
         neighbors, weights, every, every, n, np.zeros(n), np.zeros(n)
     )
+    import scipy.sparse
+
     L = scipy.sparse.csr_array((data, indices, indptr), shape=(n, n))
     L.has_canonical_format = True  # rows sorted, no duplicates (knn_system)
     return L
@@ -298,6 +302,8 @@ def _knn_system(
         )
         b = lambda_ * is_fg.astype(np.float64)
     del neighbors, values
+    import scipy.sparse
+
     A = scipy.sparse.csr_array((data, indices, indptr), shape=(unknown.size, unknown.size))
     A.has_canonical_format = True  # rows sorted, no duplicates (knn_system)
     return MattingSystem(A, b, unknown, masks.is_fg, masks.is_bg, hard=hard, local=False)

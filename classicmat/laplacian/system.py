@@ -48,7 +48,7 @@ __all__ = ["SOLVER_OPTIONS", "MattingSystem", "constrain", "solve_system"]
 
 
 def _solver_names() -> list[str]:
-    from ..solvers import SOLVERS
+    from ..solvers.registry import SOLVERS
 
     return SOLVERS.names()
 
@@ -73,9 +73,10 @@ SOLVER_OPTIONS = (
     Option(
         "maxiter",
         "int",
-        "iteration limit of iterative solvers (default: per solver)",
+        "iteration limit of iterative solvers",
         low=1,
         metavar="N",
+        default_text="per solver (classicmat.solve)",
     ),
 )
 

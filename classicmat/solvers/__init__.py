@@ -79,15 +79,23 @@ References
 
 from __future__ import annotations
 
-from ._multifrontal import MultifrontalCholesky, multifrontal_cholesky
-from ._solve import AUTO_DIRECT_MAX_SIZE, DIRECT_MAX_SIZE, SOLVERS, SolveResult, solve
-from .preconditioners import (
-    AMGPreconditioner,
-    IncompleteCholesky,
-    amg,
-    ichol,
-    jacobi,
-)
+from typing import TYPE_CHECKING
+
+from .registry import DIRECT_MAX_SIZE, SOLVERS
+
+# Imported on first use: listing the solvers (SOLVERS) must not import SciPy.
+_LAZY = {
+    "AUTO_DIRECT_MAX_SIZE": "._solve",
+    "SolveResult": "._solve",
+    "solve": "._solve",
+    "MultifrontalCholesky": "._multifrontal",
+    "multifrontal_cholesky": "._multifrontal",
+    "AMGPreconditioner": ".preconditioners",
+    "IncompleteCholesky": ".preconditioners",
+    "amg": ".preconditioners",
+    "ichol": ".preconditioners",
+    "jacobi": ".preconditioners",
+}
 
 __all__ = [
     "AUTO_DIRECT_MAX_SIZE",
@@ -103,3 +111,24 @@ __all__ = [
     "multifrontal_cholesky",
     "solve",
 ]
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'classicmat.solvers' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return __all__
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._multifrontal import MultifrontalCholesky, multifrontal_cholesky
+    from ._solve import AUTO_DIRECT_MAX_SIZE, SolveResult, solve
+    from .preconditioners import AMGPreconditioner, IncompleteCholesky, amg, ichol, jacobi

@@ -11,15 +11,10 @@ from typing import Any
 import numpy as np
 
 from .._checks import check_number
-from .._registry import Registry, check_options
 from .._warnings import ConvergenceWarning
 from ._checks import as_rhs, as_square_csr, check_finite_matrix
 from ._krylov import BreakdownError, pcg, stationary
-
-#: Largest system ``solver="direct"`` accepts (unknowns). Measured: 178k
-#: unknowns (GT04, trimap 1) take 4 s and 0.67 GB peak; the fill grows
-#: superlinearly beyond.
-DIRECT_MAX_SIZE = 200_000
+from .registry import DIRECT_MAX_SIZE, SOLVERS
 
 #: ``solver="auto"`` uses ``"direct"`` up to this many unknowns (see module docs).
 AUTO_DIRECT_MAX_SIZE = 200_000
@@ -57,50 +52,6 @@ class SolveResult:
     solve_time: float
 
 
-SOLVERS = Registry("solver")
-SOLVERS.register(
-    "auto",
-    "classicmat.solvers._solve:_solve_auto",
-    "pick a solver from the system size (see classicmat.solvers docs)",
-)
-SOLVERS.register(
-    "cg",
-    "classicmat.solvers._solve:_solve_cg",
-    "conjugate gradients without preconditioner (slow on matting systems)",
-    "Hestenes & Stiefel 1952",
-)
-SOLVERS.register(
-    "cg-jacobi",
-    "classicmat.solvers._solve:_solve_cg_jacobi",
-    "conjugate gradients with a diagonal (Jacobi) preconditioner",
-    "Saad 2003, ch. 10",
-)
-SOLVERS.register(
-    "cg-ichol",
-    "classicmat.solvers._solve:_solve_cg_ichol",
-    "conjugate gradients with thresholded incomplete Cholesky (numba)",
-    "Saad 2003, sec. 10.4; Jones & Plassmann 1995",
-)
-SOLVERS.register(
-    "cg-amg",
-    "classicmat.solvers._solve:_solve_cg_amg",
-    "conjugate gradients with one algebraic multigrid V-cycle (pyamg)",
-    "Bell, Olson & Schroder 2022 (PyAMG)",
-)
-SOLVERS.register(
-    "multigrid",
-    "classicmat.solvers._solve:_solve_multigrid",
-    "algebraic multigrid cycles as the solver, no Krylov acceleration (pyamg)",
-    "Vanek, Mandel & Brezina 1996; Bell, Olson & Schroder 2022",
-)
-SOLVERS.register(
-    "direct",
-    "classicmat.solvers._solve:_solve_direct",
-    "exact: multifrontal Cholesky on a nested dissection of the pixels (with coords), "
-    f"else sparse LU (SuperLU, up to {DIRECT_MAX_SIZE} unknowns)",
-    "George 1973; Duff & Reid 1983; Li 2005 (SuperLU)",
-)
-
 # Default maxiter per solver (iterations or cycles); None -> 10 * n like SciPy.
 DEFAULT_MAXITER = {
     "cg": None,
@@ -128,10 +79,6 @@ def _krylov(build: Callable | None, stationary_loop: bool = False):
         return x, it, rnorm, t1 - t0, time.perf_counter() - t1
 
     return run
-
-
-def _no_options(A):  # pragma: no cover - signature holder for check_options
-    return None
 
 
 def _build_jacobi(A, **options):
@@ -212,30 +159,75 @@ def _resolve_auto(n: int, has_coords: bool = False) -> str:
     return "cg-ichol"
 
 
-_MULTIFRONTAL_OPTIONS = ("balance", "factor_dtype", "leaf_size")
-_SUPERLU_OPTIONS = ("panel_size", "permc_spec", "relax")
+def _valid_none(has_coords: bool) -> tuple[str, list[str]]:
+    return "", []
+
+
+def _valid_ichol(has_coords: bool) -> tuple[str, list[str]]:
+    from .._registry import keyword_options
+    from .preconditioners import ichol
+
+    return "", keyword_options(ichol)
+
+
+def _valid_amg(has_coords: bool) -> tuple[str, list[str]]:
+    """Our builder's options and the keyword settings of the pyamg constructors."""
+    import inspect
+
+    import pyamg
+
+    from .._registry import keyword_options
+    from .preconditioners import amg
+
+    names = set(keyword_options(amg))
+    for constructor in (
+        pyamg.smoothed_aggregation_solver,
+        pyamg.rootnode_solver,
+        pyamg.ruge_stuben_solver,
+    ):
+        for parameter in inspect.signature(constructor).parameters.values():
+            if (
+                parameter.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+                and parameter.name
+                not in (
+                    "A",
+                    "B",
+                    "BH",
+                )
+            ):
+                names.add(parameter.name)
+    return " (pyamg settings included)", sorted(names)
+
+
+def _valid_direct(has_coords: bool) -> tuple[str, list[str]]:
+    if has_coords:
+        return " with coords (multifrontal)", ["balance", "factor_dtype", "leaf_size"]
+    return " without coords (SuperLU)", ["panel_size", "permc_spec", "relax"]
+
+
+#: The options each solver accepts: ``solver -> function(has_coords) -> (context, names)``.
+SOLVER_OPTION_NAMES = {
+    "cg": _valid_none,
+    "cg-jacobi": _valid_none,
+    "cg-ichol": _valid_ichol,
+    "cg-amg": _valid_amg,
+    "multigrid": _valid_amg,
+    "direct": _valid_direct,
+}
 
 
 def _check_solver_options(name: str, options: dict, has_coords: bool = False) -> None:
+    """Raise ``TypeError`` naming the valid ones if ``options`` has unknown keys."""
     if not options:
         return
-    if name in ("cg", "cg-jacobi"):
-        check_options(_no_options, options, f"solver {name!r}")
-    elif name == "cg-ichol":
-        from .preconditioners import ichol
-
-        check_options(ichol, options, f"solver {name!r}")
-    elif name in ("cg-amg", "multigrid"):
-        pass  # pyamg validates its own settings
-    elif name == "direct":
-        valid = _MULTIFRONTAL_OPTIONS if has_coords else _SUPERLU_OPTIONS
-        unknown = sorted(set(options) - set(valid))
-        if unknown:
-            which = "with coords (multifrontal)" if has_coords else "without coords (SuperLU)"
-            raise TypeError(
-                f"unknown options {', '.join(map(repr, unknown))} for solver 'direct' "
-                f"{which}; valid options are: {', '.join(valid)}"
-            )
+    context, valid = SOLVER_OPTION_NAMES[name](has_coords)
+    unknown = sorted(set(options) - set(valid))
+    if unknown:
+        raise TypeError(
+            f"unknown option{'s' if len(unknown) > 1 else ''} "
+            f"{', '.join(repr(u) for u in unknown)} for solver {name!r}{context}; "
+            f"valid options are: {', '.join(valid) or '(none)'}"
+        )
 
 
 def solve(

@@ -1,0 +1,142 @@
+"""The ``classicmat`` command: estimate an alpha matte from an image and a trimap.
+
+::
+
+    classicmat IMAGE TRIMAP [-o OUT] [--method NAME] [--epsilon E] [--option NAME=VALUE] ...
+    classicmat IMAGE [TRIMAP] --method onnx --model M.onnx [--spec NAME] ...
+    classicmat IMAGE --auto-trimap M.onnx [--method NAME] ...
+    classicmat methods
+    classicmat evaluate --dataset DIR --layout NAME --out DIR [--methods cf,...] ...
+    classicmat batch IMAGES_DIR TRIMAPS_DIR -o OUT_DIR [--method NAME] [--jobs N] ...
+    classicmat compile [--method NAME]
+    classicmat --version
+
+A first argument that is a subcommand name runs that subcommand (one module
+each in this package); anything else is the IMAGE TRIMAP form
+(:mod:`classicmat.cli.run`). Heavy modules (numpy, scipy, numba) are
+imported inside functions, only when needed: ``--version`` imports none of
+them, ``--help`` and ``methods`` only numpy.
+
+Exit status: 0 on success, 2 for usage errors (bad options or values, a
+missing input file, an output path that is an input or a directory), 1 for
+failures while processing (unreadable image, sizes that differ, a trimap
+without foreground or background, ...), 130 when interrupted. Errors are one
+line on stderr, ``classicmat: error: ...``; warnings are one line each,
+``classicmat: warning: ...``.
+
+Ctrl-C: the work runs in a worker thread; the main thread, which Python's
+signal handler interrupts at once, removes the files being written, stops
+worker processes, prints ``classicmat: interrupted`` and ends the process
+with status 130 (:func:`classicmat._interrupt.run_interruptible`).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from .._version import __version__
+from ._common import (
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    PROG,
+    ParserExit,
+    UsageError,
+    error,
+    one_line,
+)
+
+__all__ = ["SUBCOMMANDS", "main"]
+
+
+def _subcommand(name: str) -> Callable[[list[str]], int]:
+    import importlib
+
+    return importlib.import_module(f"{__name__}.{SUBCOMMANDS[name]}").run
+
+
+#: Subcommands: a first argument with one of these names runs the module's ``run``.
+SUBCOMMANDS = {
+    "methods": "methods",
+    "evaluate": "evaluate",
+    "batch": "batch",
+    "compile": "compile",
+}
+
+
+def _dispatch(argv: list[str]) -> int:
+    if argv == ["--version"]:  # before any parser: imports nothing
+        print(f"{PROG} {__version__}")
+        return 0
+    if argv and argv[0] in SUBCOMMANDS:
+        return _subcommand(argv[0])(argv[1:])
+    from .run import run
+
+    return run(argv)
+
+
+def _guarded(argv: list[str]) -> int:
+    """Run the command; map every error to its exit status and one line on stderr."""
+    try:
+        return _dispatch(argv)
+    except ParserExit as exc:
+        return exc.status
+    except UsageError as exc:
+        error(f"{one_line(exc)} (see '{PROG} --help')")
+        return EXIT_USAGE
+    except (ValueError, TypeError, OSError, ImportError) as exc:
+        # ImportError: an optional dependency (onnxruntime), or a broken plugin
+        error(one_line(exc))
+        return EXIT_FAILURE
+    except MemoryError:
+        error("out of memory; try a smaller image")
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        if os.environ.get("CLASSICMAT_DEBUG") == "1":
+            raise
+        error(
+            f"internal error: {type(exc).__name__}: {one_line(exc)} "
+            f"(please report it; set CLASSICMAT_DEBUG=1 for the traceback)"
+        )
+        return EXIT_FAILURE
+
+
+def _on_interrupt() -> None:
+    """Ctrl-C: leave nothing half written, stop the workers, say so."""
+    from .._files import remove_pending
+    from .._tasks import terminate_workers
+
+    terminate_workers()
+    remove_pending()
+    print(f"{PROG}: interrupted", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``classicmat`` command; return its exit status.
+
+    A Ctrl-C (SIGINT) ends the process at once with status 130, after
+    removing the files being written and stopping worker processes: call
+    this from a command-line entry point, not from a program that must
+    survive the signal.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments, without the program name (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 success, 1 failure while processing, 2 usage error, 130 interrupted.
+    """
+    from .._interrupt import run_interruptible
+
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    return run_interruptible(
+        lambda: _guarded(arguments), on_interrupt=_on_interrupt, status=EXIT_INTERRUPTED
+    )

@@ -1,0 +1,41 @@
+"""``classicmat methods``: every alpha matting method, its paper and its options."""
+
+from __future__ import annotations
+
+from ._common import EXIT_OK, PROG, Parser, method_registry, one_line
+
+
+def parser() -> Parser:
+    return Parser(
+        prog=f"{PROG} methods",
+        description="List the alpha matting methods (--method NAME) with a summary, the "
+        "paper each implements, and its options (--NAME VALUE or --option NAME=VALUE). "
+        "Methods of installed plugins (entry points 'classicmat.methods') are listed too.",
+    )
+
+
+def run(argv: list[str]) -> int:
+    from .._method import as_method
+
+    parser().parse_args(argv)
+    registry = method_registry()
+    entries = list(registry)
+    width = max(len(entry.name) for entry in entries)
+    lines = []
+    for entry in entries:
+        summary = registry.plugin_summary(entry.name) if entry.plugin else entry.summary
+        lines.append(f"{entry.name:<{width}}  {summary}")
+        if entry.reference:
+            lines.append(f"{'':<{width}}  {entry.reference}")
+        try:
+            func = as_method(entry.load())
+        except Exception as exc:  # a broken plugin: said above, never fatal
+            if not entry.plugin:  # pragma: no cover - built-ins always load
+                lines.append(f"{'':<{width}}  (cannot list its options: {one_line(exc)})")
+            continue
+        for option in func.options:
+            lines.append(f"{'':<{width}}    --{option.name}  {option.describe()}")
+    for name, problem in registry.problems.items():
+        lines.append(f"(plugin {name} not loaded: {problem})")
+    print("\n".join(lines))
+    return EXIT_OK
