@@ -1,6 +1,6 @@
 """``python -m classicmat``: the ``classicmat`` command (see :mod:`classicmat.cli`)."""
 
-from classicmat.cli import main
+from classicmat.cli import entry
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    entry()

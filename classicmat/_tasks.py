@@ -91,28 +91,43 @@ def _call(func: Callable[[Any], Any], task: Any) -> tuple[bool, Any]:
 
 def _kill(executor: Any) -> None:
     """Stop the worker processes of ``executor`` now, and the executor with them."""
-    executor.shutdown(wait=False, cancel_futures=True)
     terminate = getattr(executor, "terminate_workers", None)  # Python >= 3.14
     if terminate is not None:
         with contextlib.suppress(Exception):
             terminate()
         return
-    processes = getattr(executor, "_processes", None) or {}
-    for process in list(processes.values()):
+    # (shutdown() forgets the processes: take them first)
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    for process in processes:
         with contextlib.suppress(Exception):
             process.terminate()
-    for process in list(processes.values()):
+    for process in processes:
         with contextlib.suppress(Exception):
             process.join(5)
+    # with its workers gone the executor shuts down at once, and releases its
+    # queues (the resource tracker would otherwise warn of leaked semaphores)
+    with contextlib.suppress(Exception):
+        executor.shutdown(wait=True, cancel_futures=True)
 
 
 def terminate_workers() -> None:
-    """Stop every worker process of the pools running now (for a Ctrl-C)."""
+    """Stop every worker process of the pools running now (for a Ctrl-C).
+
+    Also runs multiprocessing's exit-time finalizers, which release the
+    pools' semaphores, since the process then leaves without running them
+    (``os._exit``): multiprocessing's resource tracker would otherwise
+    release them itself and warn of a leak.
+    """
     with _live_lock:
         pools = list(_live_pools)
         _live_pools.clear()
     for executor in pools:
         _kill(executor)
+    if pools:
+        from multiprocessing import util
+
+        with contextlib.suppress(Exception):
+            util._run_finalizers(0)
 
 
 def run_tasks(

@@ -194,3 +194,26 @@ def test_flat_colour_photos_and_tiny_epsilon_give_a_matte(transform, epsilon):
     # a real matte, not a constant: both sides are reached inside the band
     band = alpha[masks.is_unknown]
     assert band.min() < 0.05 and band.max() > 0.95
+
+
+def test_messages_say_what_was_passed(tmp_path):
+    image, trimap, _ = blended_scene(8, 8)
+    with pytest.raises(
+        TypeError, match=r"image must be an ndarray, a PIL image or a path, got None$"
+    ):
+        estimate_alpha(None, trimap)
+    path = tmp_path / "image.png"
+    classicmat.write_image(path, image)
+    with (
+        open(path, "rb") as file,
+        pytest.raises(
+            TypeError, match=r"got a file object \(BufferedReader\); pass the file's path"
+        ),
+    ):
+        estimate_alpha(file, trimap)
+    with pytest.raises(TypeError, match=r"got dict"):
+        estimate_alpha({"a": 1}, trimap)
+    with pytest.raises(FileNotFoundError, match=r"image file not found: '.*nope.png'"):
+        estimate_alpha(tmp_path / "nope.png", trimap)
+    with pytest.raises(IsADirectoryError, match=r"image '.*' is a directory"):
+        estimate_alpha(tmp_path, trimap)

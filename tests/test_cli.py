@@ -638,3 +638,112 @@ def test_onnx_errors(onnx_models, capsys, argv, code, message):
     assert err.count("\n") == 1 and "Traceback" not in err
     assert re.match(rf"classicmat: error: .*{message}", err), err
     assert _snapshot(onnx_models) == before
+
+
+# ------------------------------------------- defects found driving the tool
+
+
+NEW_USER_CASES = {
+    "-o is the background": (
+        ["-o", "bg.png", "--background", "bg.png", "--composite", "c.png"],
+        "output 'bg.png' is the background file; refusing to overwrite an input",
+    ),
+    "default output is the background": (
+        ["--background", "image_alpha.png", "--composite", "c.png"],
+        "output 'image_alpha.png' is the background file",
+    ),
+    "--composite is the background": (
+        ["--background", "bg.png", "--composite", "bg.png"],
+        "--composite 'bg.png' is the background file",
+    ),
+    "alpha as JPEG": (["-o", "a.jpg"], "JPEG is lossy and would change the matte"),
+    "cutout as JPEG": (["--cutout", "c.jpg"], "--cutout 'c.jpg': JPEG has no alpha channel"),
+    "bad short colour": (
+        ["--background", "#zzz", "--composite", "c.png"],
+        "argument --background: expected a colour #RRGGBB or #RGB",
+    ),
+    "bad long colour": (
+        ["--background", "#zzzzzz", "--composite", "c.png"],
+        "argument --background: expected a colour",
+    ),
+    "background is a directory": (
+        ["--background", "sub", "--composite", "c.png"],
+        "background 'sub' is a directory, not an image file",
+    ),
+    "output under a file": (["-o", "image.png/out.png"], "'image.png' is a file, not a directory"),
+    "even bayesian window": (
+        ["--method", "bayesian", "--window", "4"],
+        "argument --window: must be odd, got '4'",
+    ),
+    "bayesian max_window below window": (
+        ["--method", "bayesian", "--window", "31", "--max_window", "21"],
+        r"max_window \(21\) must be >= window \(31\)",
+    ),
+    "tiny camera noise": (
+        ["--method", "bayesian", "--sigma_c", "1e-100"],
+        "argument --sigma_c: must be >= 1e-06, got '1e-100'",
+    ),
+    "option of another method by name": (
+        ["--option", "n_neighbors=5"],
+        "method 'cf' has no option --n_neighbors",
+    ),
+    "option without a value": (["--option", "epsilon"], "argument --option: expected NAME=VALUE"),
+}
+
+
+@pytest.mark.parametrize("extra, message", NEW_USER_CASES.values(), ids=NEW_USER_CASES.keys())
+def test_usage_errors_come_before_any_work(in_tmp, capsys, monkeypatch, extra, message):
+    """Every option and path is checked before the image is read (exit status 2)."""
+    Image.new("RGB", (8, 8)).save(in_tmp / "bg.png")
+    Image.new("L", (32, 24)).save(in_tmp / "image_alpha.png")
+    (in_tmp / "sub").mkdir()
+    reads = []
+    monkeypatch.setattr("classicmat.io.read_image", lambda *a, **k: reads.append(a))
+    before = _snapshot(in_tmp)
+    assert cli.main(["image.png", "trimap.png", *extra]) == 2
+    err = capsys.readouterr().err
+    assert re.match(rf"classicmat: error: .*{message}", err), err
+    assert err.count("\n") == 1
+    assert reads == []  # nothing was read
+    assert _snapshot(in_tmp) == before
+
+
+def test_short_colour_and_option_by_name(in_tmp, capsys):
+    argv = ["-q", "image.png", "trimap.png", "--background", "#36c", "--composite", "c.png"]
+    assert cli.main(argv) == 0
+    composite = classicmat.read_image(in_tmp / "c.png")
+    alpha = classicmat.read_image(in_tmp / "image_alpha.png")
+    background = composite[alpha == 0]
+    assert background.size and np.all(background == [0x33, 0x66, 0xCC])
+    argv = ["-q", "image.png", "trimap.png", "-o", "o.png", "--option", "epsilon=1e-5"]
+    assert cli.main([*argv, "--option", "radius=2"]) == 0
+    expected = classicmat.estimate_alpha(
+        in_tmp / "image.png", in_tmp / "trimap.png", epsilon=1e-5, radius=2
+    )
+    np.testing.assert_array_equal(_read(in_tmp / "o.png")[1], np.rint(expected * 255))
+
+
+@pytest.mark.parametrize(
+    ("make", "shown"),
+    [
+        (lambda t: Image.fromarray((t // 127).astype(np.uint8)), "values 0, 1, 2 \\(of 0-255\\)"),
+        (
+            lambda t: Image.fromarray(np.where(t == 128, 102, t).astype(np.uint16)),
+            "values 0, 102, 255 \\(of 0-65535\\)",
+        ),
+        (
+            lambda t: Image.fromarray(t.astype(np.int32)).convert("I"),
+            "values 0, 128, 255 \\(of 0-65535\\)",
+        ),
+    ],
+    ids=["0/1/2 labels", "16-bit 0/102/255", "32-bit integer TIFF"],
+)
+def test_label_maps_are_refused_not_read_as_empty_trimaps(in_tmp, capsys, make, shown):
+    _, trimap = _read(in_tmp / "trimap.png")
+    make(trimap.astype(np.int64)).save(in_tmp / "labels.tif")
+    before = _snapshot(in_tmp)
+    assert cli.main(["image.png", "labels.tif"]) == 1
+    err = capsys.readouterr().err
+    assert re.match(rf"classicmat: error: trimap {shown} are all known background", err), err
+    assert "label map" in err and err.count("\n") == 1
+    assert _snapshot(in_tmp) == before

@@ -48,7 +48,7 @@ from ._common import (
     one_line,
 )
 
-__all__ = ["SUBCOMMANDS", "main"]
+__all__ = ["SUBCOMMANDS", "entry", "main"]
 
 
 def _subcommand(name: str) -> Callable[[list[str]], int]:
@@ -107,13 +107,20 @@ def _guarded(argv: list[str]) -> int:
 
 
 def _on_interrupt() -> None:
-    """Ctrl-C: leave nothing half written, stop the workers, say so."""
+    """Ctrl-C: leave nothing half written, stop the workers, say so.
+
+    The work thread may still print (the pool it waits on breaks when the
+    workers stop): its output goes nowhere from now on.
+    """
     from .._files import remove_pending
     from .._tasks import terminate_workers
 
+    stderr = sys.stderr
+    sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - until os._exit
     terminate_workers()
     remove_pending()
-    print(f"{PROG}: interrupted", file=sys.stderr)
+    print(f"{PROG}: interrupted", file=stderr)
+    stderr.flush()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -140,3 +147,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_interruptible(
         lambda: _guarded(arguments), on_interrupt=_on_interrupt, status=EXIT_INTERRUPTED
     )
+
+
+def entry() -> None:
+    """The console script: :func:`main`, then leave without interpreter teardown.
+
+    Once the command is done, a Ctrl-C has nothing left to stop: it is
+    ignored while the process exits. ``os._exit`` skips the teardown of
+    numba's compiled modules, in which the LLVM of some llvmlite wheels was
+    seen to abort (exit status 134) after a successful run.
+    """
+    import signal
+
+    status = main()
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except (ValueError, OSError):  # pragma: no cover - not the main thread
+        pass
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        os._exit(status)
