@@ -385,7 +385,6 @@ def options_from_signature(func: Callable) -> tuple[Option, ...]:
                 helps.get(parameter.name, ""),
                 default=default,
                 allow_none=default is None,
-                allow_inf=kind == "float",
                 parse_text=(lambda text: text) if kind == "any" else None,
             )
         )

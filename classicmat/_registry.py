@@ -108,6 +108,15 @@ class Registry:
                 adapt=self._adapt,
             )
 
+    def reload_plugins(self) -> None:
+        """Forget the plugins found so far; the next lookup lists the entry points again
+        (after installing a distribution into the running interpreter)."""
+        if self.group is None:
+            return
+        self._entries = {n: e for n, e in self._entries.items() if not e.plugin}
+        self.problems = {}
+        self._plugins_loaded = False
+
     def plugin_summary(self, name: str) -> str:
         """The first line of a plugin's docstring, or why it cannot be loaded."""
         entry = self.entry(name)
