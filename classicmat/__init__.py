@@ -23,6 +23,11 @@ _LAZY = {
     "METHODS": "classicmat.alpha",
     "estimate_alpha_cf": "classicmat.alpha.cf",
     "estimate_alpha_bayesian": "classicmat.alpha.bayesian",
+    "estimate_alpha_knn": "classicmat.alpha.knn",
+    "knn_laplacian": "classicmat.laplacian",
+    "errors": "classicmat.metrics",
+    "MattingSystem": "classicmat.laplacian",
+    "compile_kernels": "classicmat._warmup",
     "bayesian_matting": "classicmat.alpha.bayesian",
     "matting_laplacian": "classicmat.laplacian",
     "cf_laplacian": "classicmat.laplacian",
@@ -58,6 +63,7 @@ __all__ = [
     "ConvergenceWarning",
     "EvaluationSummary",
     "FOREGROUND_METHODS",
+    "MattingSystem",
     "METHODS",
     "ModelSpec",
     "OnnxMatting",
@@ -69,15 +75,19 @@ __all__ = [
     "cf_laplacian",
     "cf_system",
     "composite",
+    "compile_kernels",
     "connectivity_error",
     "cutout",
     "estimate_alpha",
     "estimate_alpha_bayesian",
     "estimate_alpha_cf",
+    "estimate_alpha_knn",
     "estimate_alpha_onnx",
     "estimate_foreground",
+    "errors",
     "evaluate_dataset",
     "gradient_error",
+    "knn_laplacian",
     "matting_laplacian",
     "mse",
     "read_image",
@@ -106,16 +116,24 @@ def __dir__():
 
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ._warmup import compile_kernels
     from .alpha import METHODS, estimate_alpha
     from .alpha.bayesian import bayesian_matting, estimate_alpha_bayesian
     from .alpha.cf import estimate_alpha_cf
+    from .alpha.knn import estimate_alpha_knn
     from .batch import run_batch
     from .compose import composite, cutout
     from .deep import ModelSpec, OnnxMatting, estimate_alpha_onnx, trimap_from_model
     from .evaluate import EvaluationSummary, evaluate_dataset
     from .foreground import FOREGROUND_METHODS, estimate_foreground
     from .io import read_image, write_image
-    from .laplacian import cf_laplacian, cf_system, matting_laplacian
-    from .metrics import connectivity_error, gradient_error, mse, sad
+    from .laplacian import (
+        MattingSystem,
+        cf_laplacian,
+        cf_system,
+        knn_laplacian,
+        matting_laplacian,
+    )
+    from .metrics import connectivity_error, errors, gradient_error, mse, sad
     from .solvers import SOLVERS, SolveResult, solve
     from .trimap import TrimapMasks, split_trimap, trimap_from_alpha, trimap_from_mask

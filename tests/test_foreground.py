@@ -223,7 +223,7 @@ def test_bad_inputs_raise(method, image, alpha, error, match):
         ("multilevel", "regularization", 0.0, "regularization must be > 0"),
         ("multilevel", "gradient_weight", -1.0, "gradient_weight must be >= 0"),
         ("multilevel", "n_big_iterations", 1.5, "n_big_iterations must be an integer"),
-        ("blur-fusion", "radius", 0, "radius must be >= 1"),
+        ("blur-fusion", "size", 0, "size must be >= 1"),
         ("closed-form", "solver", "magic", "unknown solver 'magic'"),
         ("closed-form", "initial_guess", "zeros", "initial_guess must be one of"),
     ],
@@ -293,3 +293,12 @@ def test_quality_on_alphamatting_composites_vs_pymatting(alphamatting_dir):
     assert mse_ml <= mse_pm * 1.001
     assert mean["closed-form"][0] <= sad_ml  # the exact minimiser of the same energy
     assert mean["blur-fusion"][0] < 2 * sad_pm  # approximate, but in the same range
+
+
+def test_blur_fusion_radius_is_a_deprecated_name_of_size():
+    rng = np.random.default_rng(2)
+    image, alpha = rng.random((16, 16, 3)), rng.random((16, 16))
+    expected = fg.estimate_foreground(image, alpha, method="blur-fusion", size=5, refine_size=3)
+    with pytest.warns(DeprecationWarning, match="radius of blur fusion is deprecated"):
+        old = fg.estimate_foreground(image, alpha, method="blur-fusion", radius=5, refine_size=3)
+    np.testing.assert_array_equal(old, expected)

@@ -22,7 +22,7 @@ FOREGROUND_METHODS.register(
 FOREGROUND_METHODS.register(
     "blur-fusion",
     "classicmat.foreground.blur_fusion:estimate_foreground_blur_fusion",
-    "two passes of alpha-weighted box blurs (radius 90, then 6)",
+    "two passes of alpha-weighted box blurs (box sizes 90, then 6)",
     "Forte & Pitie, Approximate Fast Foreground Colour Estimation, ICIP 2021",
 )
 FOREGROUND_METHODS.register(

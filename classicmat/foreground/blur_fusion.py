@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -35,8 +36,10 @@ def estimate_foreground_blur_fusion(
     alpha: Any,
     *,
     return_background: bool = False,
-    radius: int = 90,
-    refine_radius: int = 6,
+    size: int = 90,
+    refine_size: int = 6,
+    radius: int | None = None,
+    refine_radius: int | None = None,
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Estimate the foreground colours by two passes of blur fusion.
 
@@ -49,9 +52,12 @@ def estimate_foreground_blur_fusion(
     return_background : bool
         Also return the (blurred) background estimate ``B_hat`` of the
         second pass.
-    radius, refine_radius : int
-        Box sizes (pixels, as the paper's ``r``) of the first and the second
-        pass. ``refine_radius=0`` skips the second pass.
+    size, refine_size : int
+        Box sizes (widths in pixels, the paper's ``r``) of the first and the
+        second pass. ``refine_size=0`` skips the second pass.
+    radius, refine_radius : int, optional
+        Deprecated names of ``size`` and ``refine_size`` (a radius is a
+        half-width everywhere else in classicmat).
 
     Returns
     -------
@@ -90,12 +96,24 @@ def estimate_foreground_blur_fusion(
     >>> estimate_foreground_blur_fusion(image, alpha).shape
     (8, 8, 3)
     """
+    for old, new in (("radius", "size"), ("refine_radius", "refine_size")):
+        value = {"radius": radius, "refine_radius": refine_radius}[old]
+        if value is not None:
+            warnings.warn(
+                f"{old} of blur fusion is deprecated: it is a box size; use {new}",
+                DeprecationWarning,
+                stacklevel=3,
+            )
+            if new == "size":
+                size = value
+            else:
+                refine_size = value
     image, alpha = prepare(image, alpha)
-    radius = check_number(radius, "radius", integer=True, low=1)
-    refine_radius = check_number(refine_radius, "refine_radius", integer=True, low=0)
-    foreground, background = _fuse(image, image, image, alpha, radius)
-    if refine_radius > 0:
-        foreground, background = _fuse(image, foreground, background, alpha, refine_radius)
+    size = check_number(size, "size", integer=True, low=1)
+    refine_size = check_number(refine_size, "refine_size", integer=True, low=0)
+    foreground, background = _fuse(image, image, image, alpha, size)
+    if refine_size > 0:
+        foreground, background = _fuse(image, foreground, background, alpha, refine_size)
     pin_known(image, alpha, foreground, background)
     if return_background:
         return foreground, background

@@ -228,12 +228,8 @@ def _analyse(A, coords, leaf_size, balance):
 def _one_blas_thread():
     """Limit BLAS to one thread: most fronts are small, and OpenBLAS threads
     spinning on a shared machine made the factorisation 20x slower (measured)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-        import contextlib
+    from threadpoolctl import threadpool_limits
 
-        return contextlib.nullcontext()
     return threadpool_limits(limits=1, user_api="blas")
 
 
