@@ -148,3 +148,21 @@ def test_evaluate_a_plugin_next_to_a_built_in_method(plugin_site, tmp_path, synt
     document = json.loads((out / "results.json").read_text())
     assert document["parameters"]["method_options"]["soften"] == {"strength": 0.75, "label": "x"}
     assert [row["method"] for row in document["rows"]] == ["cf", "soften"]
+
+
+def test_the_plugin_of_the_docs_works(synthetic_pair):
+    import re
+
+    text = (REPO / "docs" / "plugins.md").read_text()
+    code = re.search(r"`mymatting/__init__.py`:\n\n```python\n(.*?)```", text, re.S).group(1)
+    assert len(code.strip().splitlines()) <= 14
+    namespace: dict = {}
+    exec(code, namespace)
+    from classicmat._method import as_method
+
+    method = as_method(namespace["mean_colour"])
+    assert [o.name for o in method.options] == ["strength"]
+    assert method.options[0].help == "Sharpness of the transition"
+    alpha = method(synthetic_pair.image, synthetic_pair.trimap, strength=2.0)
+    error = np.abs(alpha - synthetic_pair.alpha)[synthetic_pair.trimap == 128].mean()
+    assert alpha.shape == synthetic_pair.trimap.shape and error < 0.05
