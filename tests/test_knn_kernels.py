@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from classicmat.laplacian._kdtree import make_tree, nearest_neighbors_all
+from classicmat.laplacian._kdtree import make_tree, nearest_neighbors, nearest_neighbors_all
 from classicmat.laplacian._knn_kernels import knn_system
 
 
@@ -59,6 +59,38 @@ def test_kdtree_selected_rows_only():
     whole = nearest_neighbors_all(points, 6)
     np.testing.assert_array_equal(part[selected], whole[selected])
     assert (part[~selected] == -1).all()
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(1, 300),
+    m=st.integers(0, 200),
+    dim=st.integers(1, 6),
+    k=st.integers(1, 25),
+)
+def test_kdtree_external_queries_match_brute_force(seed, n, m, dim, k):
+    rng = np.random.default_rng(seed)
+    points = rng.random((n, dim))
+    queries = rng.random((m, dim))
+    index, dist = nearest_neighbors(points, queries, k, return_distance=True)
+    k = min(k, n)
+    assert index.shape == (m, k) and index.dtype == np.int32
+    full = ((queries[:, None, :] - points[None, :, :]) ** 2).sum(axis=2)
+    expected = np.sort(full, axis=1)[:, :k]
+    np.testing.assert_allclose(dist, np.sqrt(expected), rtol=1e-15, atol=0)
+    np.testing.assert_array_equal(full[np.arange(m)[:, None], index], expected)
+    if m:
+        assert (np.sort(index, axis=1)[:, 1:] != np.sort(index, axis=1)[:, :-1]).all()
+
+
+def test_kdtree_external_queries_of_the_points_themselves():
+    points = np.random.default_rng(5).random((800, 5))
+    np.testing.assert_array_equal(
+        nearest_neighbors(points, points, 9), nearest_neighbors_all(points, 9)
+    )
+    with pytest.raises(ValueError, match=r"queries must have shape \(m, 5\), got \(3, 4\)"):
+        nearest_neighbors(points, np.zeros((3, 4)), 2)
 
 
 def test_kdtree_all_points_equal():

@@ -231,6 +231,61 @@ def _box_distance(q, box, node, dim):
     return s
 
 
+@njit(inline="always")
+def _search(q, pts, lo_, hi_, child, box, k, dim, best_d, best_t, stack, stack_d):
+    """The ``k`` nearest tree points of ``q``: tree positions ``best_t`` and squared
+    distances ``best_d`` (increasing; ``inf`` and -1 past the number of points)."""
+    for t in range(k):
+        best_d[t] = np.inf
+        best_t[t] = -1
+    worst = np.inf
+    stack[0] = 0
+    stack_d[0] = 0.0
+    top = 1
+    while top > 0:
+        top -= 1
+        node = stack[top]
+        if stack_d[top] >= worst:
+            continue
+        # down to a leaf, the nearer child first; the farther one
+        # waits on the stack if it can still hold a closer point
+        left = child[node]
+        while left >= 0:
+            dl = _box_distance(q, box, left, dim)
+            dr = _box_distance(q, box, left + 1, dim)
+            if dl <= dr:
+                if dr < worst:
+                    stack[top] = left + 1
+                    stack_d[top] = dr
+                    top += 1
+                node = left if dl < worst else -1
+            else:
+                if dl < worst:
+                    stack[top] = left
+                    stack_d[top] = dl
+                    top += 1
+                node = left + 1 if dr < worst else -1
+            if node < 0:
+                break
+            left = child[node]
+        if node < 0:
+            continue
+        for t in range(lo_[node], hi_[node]):
+            s = 0.0
+            for d in range(dim):
+                u = pts[t, d] - q[d]
+                s += u * u
+            if s < worst:
+                pos = k - 1
+                while pos > 0 and best_d[pos - 1] > s:
+                    best_d[pos] = best_d[pos - 1]
+                    best_t[pos] = best_t[pos - 1]
+                    pos -= 1
+                best_d[pos] = s
+                best_t[pos] = t
+                worst = best_d[k - 1]
+
+
 @njit(parallel=True)
 def query_all(pts, perm, lo_, hi_, child, box, k, selected, n_chunks, dims, out_index, out_dist):
     """The ``k`` nearest points of every selected point of the tree, itself included.
@@ -259,58 +314,39 @@ def query_all(pts, perm, lo_, hi_, child, box, k, selected, n_chunks, dims, out_
                 continue
             for d in range(dim):
                 q[d] = pts[qt, d]
-            for t in range(k):
-                best_d[t] = np.inf
-                best_t[t] = -1
-            worst = np.inf
-            stack[0] = 0
-            stack_d[0] = 0.0
-            top = 1
-            while top > 0:
-                top -= 1
-                node = stack[top]
-                if stack_d[top] >= worst:
-                    continue
-                # down to a leaf, the nearer child first; the farther one
-                # waits on the stack if it can still hold a closer point
-                left = child[node]
-                while left >= 0:
-                    dl = _box_distance(q, box, left, dim)
-                    dr = _box_distance(q, box, left + 1, dim)
-                    if dl <= dr:
-                        if dr < worst:
-                            stack[top] = left + 1
-                            stack_d[top] = dr
-                            top += 1
-                        node = left if dl < worst else -1
-                    else:
-                        if dl < worst:
-                            stack[top] = left
-                            stack_d[top] = dl
-                            top += 1
-                        node = left + 1 if dr < worst else -1
-                    if node < 0:
-                        break
-                    left = child[node]
-                if node < 0:
-                    continue
-                for t in range(lo_[node], hi_[node]):
-                    s = 0.0
-                    for d in range(dim):
-                        u = pts[t, d] - q[d]
-                        s += u * u
-                    if s < worst:
-                        pos = k - 1
-                        while pos > 0 and best_d[pos - 1] > s:
-                            best_d[pos] = best_d[pos - 1]
-                            best_t[pos] = best_t[pos - 1]
-                            pos -= 1
-                        best_d[pos] = s
-                        best_t[pos] = t
-                        worst = best_d[k - 1]
+            _search(q, pts, lo_, hi_, child, box, k, dim, best_d, best_t, stack, stack_d)
             for t in range(k):
                 out_index[p, t] = perm[best_t[t]]
                 out_dist[p, t] = best_d[t]
+
+
+@njit(parallel=True)
+def query_points(pts, perm, lo_, hi_, child, box, k, queries, n_chunks, dims, out_index, out_dist):
+    """The ``k`` nearest tree points of each row of ``queries`` (m, dim).
+
+    Row ``i`` of ``out_index`` (original indices of the tree's points) and
+    ``out_dist`` (squared distances, increasing) belongs to ``queries[i]``;
+    ``k`` must not exceed the number of points. Queries run in ``n_chunks``
+    parallel chunks of consecutive rows (give them in a coherent order, e.g.
+    raster order of pixels, for warm caches); each writes its own rows.
+    """
+    m = queries.shape[0]
+    dim = len(dims)
+    for c in prange(n_chunks):
+        start = c * m // n_chunks
+        stop = (c + 1) * m // n_chunks
+        best_d = np.empty(k)
+        best_t = np.empty(k, np.int64)
+        stack = np.empty(256, np.int64)
+        stack_d = np.empty(256)
+        q = np.empty(dim)
+        for i in range(start, stop):
+            for d in range(dim):
+                q[d] = queries[i, d]
+            _search(q, pts, lo_, hi_, child, box, k, dim, best_d, best_t, stack, stack_d)
+            for t in range(k):
+                out_index[i, t] = perm[best_t[t]]
+                out_dist[i, t] = best_d[t]
 
 
 def make_tree(points: np.ndarray, leaf_size: int, n_tasks: int) -> tuple[np.ndarray, ...]:
@@ -375,6 +411,46 @@ def nearest_neighbors_all(
     selected = np.ascontiguousarray(selected, dtype=np.bool_)
     dims = (0.0,) * points.shape[1]
     query_all(*tree, k, selected, n_chunks, dims, out_index, out_dist)
+    if return_distance:
+        return out_index, np.sqrt(out_dist)
+    return out_index
+
+
+def nearest_neighbors(
+    points: np.ndarray,
+    queries: np.ndarray,
+    k: int,
+    *,
+    leaf_size: int = 32,
+    return_distance: bool = False,
+):
+    """Indices (m, k) into ``points`` of the ``k`` nearest points of each query (Euclidean).
+
+    The tree is built over ``points`` (n, dim); ``queries`` (m, dim) need not
+    be among them. ``k`` is clipped to ``n``.
+
+    Returns
+    -------
+    index : (m, k) ndarray of int32 (int64 above 2**31 - 1 points)
+    distance : (m, k) ndarray of float64, if ``return_distance``
+    """
+    points = np.ascontiguousarray(points, dtype=np.float64)
+    queries = np.ascontiguousarray(queries, dtype=np.float64)
+    n = points.shape[0]
+    m = queries.shape[0]
+    if queries.ndim != 2 or queries.shape[1] != points.shape[1]:
+        raise ValueError(f"queries must have shape (m, {points.shape[1]}), got {queries.shape}")
+    k = min(int(k), n)
+    index_dtype = np.int32 if n < 2**31 else np.int64
+    out_index = np.full((m, k), -1, dtype=index_dtype)
+    out_dist = np.full((m, k), np.inf)
+    if n == 0 or m == 0 or k == 0:
+        return (out_index, out_dist) if return_distance else out_index
+    threads = numba.get_num_threads()
+    tree = make_tree(points, int(leaf_size), 2 * threads if threads > 1 else 1)
+    n_chunks = min(m, 64 * threads)
+    dims = (0.0,) * points.shape[1]
+    query_points(*tree, k, queries, n_chunks, dims, out_index, out_dist)
     if return_distance:
         return out_index, np.sqrt(out_dist)
     return out_index
