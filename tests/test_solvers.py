@@ -238,3 +238,47 @@ def test_amg_near_nullspace_shape_checked():
     A, _ = SYSTEMS["poisson"]
     with pytest.raises(ValueError, match=r"near_nullspace must have shape \(144, k\)"):
         amg(A, near_nullspace=np.ones((3, 2)))
+
+
+class _Operator:
+    """A matrix-free SPD operator (and the matrix it applies)."""
+
+    def __init__(self, n=300, diagonal=True):
+        import scipy.sparse as sp
+        from scipy.sparse.linalg import LinearOperator
+
+        rng = np.random.default_rng(0)
+        B = sp.random(n, n, density=0.02, random_state=1)
+        self.matrix = (B @ B.T + sp.diags_array(1.0 + rng.random(n))).tocsr()
+        matrix = self.matrix
+
+        class Op(LinearOperator):
+            def __init__(self):
+                super().__init__(dtype=np.float64, shape=matrix.shape)
+
+            def _matvec(self, x):
+                return matrix @ np.ravel(x)
+
+        self.op = Op()
+        if diagonal:
+            self.op.diagonal = matrix.diagonal
+
+
+@pytest.mark.parametrize("solver", ["auto", "cg", "cg-jacobi"])
+def test_matrix_free_operator(solver):
+    system = _Operator()
+    b = np.ones(system.matrix.shape[0])
+    res = solve(system.op, b, solver=solver, rtol=1e-10)
+    assert res.converged and res.solver == ("cg-jacobi" if solver == "auto" else solver)
+    np.testing.assert_allclose(system.matrix @ res.x, b, atol=1e-8)
+
+
+@pytest.mark.parametrize("solver", ["cg-ichol", "cg-amg", "multigrid", "direct"])
+def test_matrix_free_operator_needs_cg(solver):
+    with pytest.raises(ValueError, match=rf"solver '{solver}' needs an explicit sparse matrix"):
+        solve(_Operator().op, np.ones(300), solver=solver)
+
+
+def test_jacobi_of_an_operator_needs_its_diagonal():
+    with pytest.raises(TypeError, match=r"needs a diagonal\(\) method"):
+        solve(_Operator(diagonal=False).op, np.ones(300), solver="cg-jacobi")

@@ -152,8 +152,15 @@ def _solve_auto(A, b, x, target, maxiter, callback, options):  # pragma: no cove
     raise AssertionError("'auto' is resolved in solve()")
 
 
-def _resolve_auto(n: int, has_coords: bool = False) -> str:
+#: The solvers that take a matrix-free ``A`` (a LinearOperator); "cg-jacobi"
+#: needs its ``diagonal()``.
+MATRIX_FREE_SOLVERS = ("cg", "cg-jacobi")
+
+
+def _resolve_auto(n: int, has_coords: bool = False, matrix_free: bool = False) -> str:
     """The rule of ``solver="auto"`` (figures in the module docstring)."""
+    if matrix_free:
+        return "cg-jacobi"
     if has_coords or n <= AUTO_DIRECT_MAX_SIZE:
         return "direct"
     return "cg-ichol"
@@ -230,6 +237,15 @@ def _check_solver_options(name: str, options: dict, has_coords: bool = False) ->
         )
 
 
+def _as_operator(A: Any):
+    """A square float64 LinearOperator; raise ``ValueError`` otherwise."""
+    if len(A.shape) != 2 or A.shape[0] != A.shape[1]:
+        raise ValueError(f"A must be square, got shape {A.shape}")
+    if A.dtype is not None and np.dtype(A.dtype).kind not in "fiub":
+        raise TypeError(f"A must be real, got a LinearOperator of dtype {A.dtype}")
+    return A
+
+
 def solve(
     A: Any,
     b: Any,
@@ -247,9 +263,11 @@ def solve(
 
     Parameters
     ----------
-    A : (n, n) sparse matrix or ndarray
+    A : (n, n) sparse matrix, ndarray or scipy.sparse.linalg.LinearOperator
         Symmetric positive definite matrix (e.g. a matting Laplacian
-        restricted to the unknown pixels).
+        restricted to the unknown pixels). A LinearOperator (a matrix-free
+        system) is solved by ``'cg'`` or ``'cg-jacobi'`` only (``'auto'``
+        picks the latter), which needs its ``diagonal()`` method.
     b : (n,) array_like
         Right-hand side.
     solver : str, optional
@@ -257,7 +275,7 @@ def solve(
 
         - ``'auto'``: ``'direct'`` when ``coords`` is given (any size) or up
           to 200,000 unknowns, else ``'cg-ichol'`` (see the module docstring
-          for the figures).
+          for the figures); ``'cg-jacobi'`` for a LinearOperator.
         - ``'cg'``: conjugate gradients, no preconditioner.
         - ``'cg-jacobi'``: CG with ``diag(A)^{-1}``.
         - ``'cg-ichol'``: CG with thresholded incomplete Cholesky.
@@ -303,7 +321,8 @@ def solve(
     ValueError
         Bad shapes, NaN in ``A`` or ``b``, a bad ``rtol``/``atol``/``maxiter``,
         an unknown ``solver`` (the message lists the valid names), a system
-        too large for ``'direct'``, or a breakdown (``A`` not SPD).
+        too large for ``'direct'``, a solver that needs an explicit matrix
+        for a LinearOperator, or a breakdown (``A`` not SPD).
     TypeError
         Unknown ``options`` for the chosen solver.
 
@@ -340,7 +359,10 @@ def solve(
     elif not isinstance(options, Mapping):
         raise TypeError(f"options must be a mapping, got {type(options).__name__}")
     options = dict(options)
-    A = as_square_csr(A)
+    from scipy.sparse.linalg import LinearOperator
+
+    matrix_free = isinstance(A, LinearOperator)
+    A = _as_operator(A) if matrix_free else as_square_csr(A)
     n = A.shape[0]
     b = as_rhs(b, n)
     x = np.zeros(n) if x0 is None else as_rhs(x0, n, name="x0").copy()
@@ -348,10 +370,17 @@ def solve(
         from ._multifrontal import check_coords
 
         coords = check_coords(coords, n)
-    check_finite_matrix(A)
+    if not matrix_free:
+        check_finite_matrix(A)
 
     has_coords = coords is not None
-    name = _resolve_auto(n, has_coords) if entry.name == "auto" else entry.name
+    name = _resolve_auto(n, has_coords, matrix_free) if entry.name == "auto" else entry.name
+    if matrix_free and name not in MATRIX_FREE_SOLVERS:
+        raise ValueError(
+            f"solver {name!r} needs an explicit sparse matrix, and A is a LinearOperator "
+            f"(matrix-free): use {' or '.join(repr(m) for m in MATRIX_FREE_SOLVERS)}, or pass "
+            f"A as a sparse matrix"
+        )
     _check_solver_options(name, options, has_coords)
     if name == "direct" and has_coords:
         options["coords"] = coords

@@ -55,8 +55,9 @@ def jacobi(A: Any) -> JacobiPreconditioner:
 
     Parameters
     ----------
-    A : (n, n) sparse matrix or ndarray
-        Symmetric positive definite matrix.
+    A : (n, n) sparse matrix, ndarray or LinearOperator
+        Symmetric positive definite matrix; a LinearOperator must have a
+        ``diagonal()`` method (a matrix-free system that knows its diagonal).
 
     Returns
     -------
@@ -67,9 +68,19 @@ def jacobi(A: Any) -> JacobiPreconditioner:
     ------
     ValueError
         If a diagonal entry of ``A`` is not positive.
+    TypeError
+        A LinearOperator without ``diagonal()``.
     """
-    A = as_square_csr(A)
-    d = A.diagonal()
+    if isinstance(A, LinearOperator):
+        if not callable(getattr(A, "diagonal", None)):
+            raise TypeError(
+                "a LinearOperator needs a diagonal() method for the Jacobi preconditioner"
+            )
+        d = np.asarray(A.diagonal(), dtype=np.float64).ravel()
+        if d.shape != (A.shape[0],):
+            raise ValueError(f"A.diagonal() must have shape ({A.shape[0]},), got {d.shape}")
+    else:
+        d = as_square_csr(A).diagonal()
     if not np.all(d > 0):
         bad = int(np.flatnonzero(~(d > 0))[0])
         raise ValueError(
