@@ -74,6 +74,12 @@ def _run_method(name: str) -> None:
         if name == "knn":
             func(image, trimap)
             func(image, trimap, variant="paper")  # soft constraints and kernel
+        elif name == "ifm":
+            # soft constraints, both trimming steps, and a gray image (kernels
+            # compiled per number of channels)
+            func(image, trimap)
+            func(image, trimap, lambda_=100.0, cs_trim=True, patch_trim=True)
+            func(image[..., 0], trimap, cs_trim=True, patch_trim=True)
         elif name == "bayesian":
             from .alpha.bayesian import bayesian_matting
 

@@ -29,3 +29,97 @@ def dense_matting_laplacian(image: np.ndarray, epsilon: float, radius: int) -> n
             block = np.eye(area) - (1.0 + d @ inv @ d.T) / area
             L[np.ix_(idx, idx)] += block
     return L
+
+
+def _windows_laplacian(image, epsilon, radius, use_window):
+    """Levin's Laplacian summed over the windows ``use_window(idx)`` accepts."""
+    h, w, c = image.shape
+    size = 2 * radius + 1
+    area = size * size
+    L = np.zeros((h * w, h * w))
+    for y in range(radius, h - radius):
+        for x in range(radius, w - radius):
+            ys, xs = np.mgrid[y - radius : y + radius + 1, x - radius : x + radius + 1]
+            idx = (ys * w + xs).ravel()
+            if not use_window(idx):
+                continue
+            colors = image[ys, xs].reshape(area, c)
+            d = colors - colors.mean(axis=0)
+            inv = np.linalg.inv(d.T @ d / area + epsilon / area * np.eye(c))
+            L[np.ix_(idx, idx)] += np.eye(area) - (1.0 + d @ inv @ d.T) / area
+    return L
+
+
+def lle_weights(target: np.ndarray, neighbours: np.ndarray, reg: float) -> np.ndarray:
+    """Roweis & Saul: ``w = G^-1 1 / (1^T G^-1 1)``, with
+    ``G_jk = (c_p - c_j).(c_p - c_k) + reg delta_jk``."""
+    z = neighbours - target
+    g = z @ z.T + reg * np.eye(len(neighbours))
+    v = np.linalg.solve(g, np.ones(len(neighbours)))
+    return v / v.sum()
+
+
+def _nearest(features, p, pool, k):
+    """The ``k`` pixels of ``pool`` (without ``p``) nearest to pixel ``p`` (Euclidean)."""
+    pool = pool[pool != p]
+    d = ((features[pool] - features[p]) ** 2).sum(axis=1)
+    return pool[np.argsort(d, kind="stable")[:k]]
+
+
+def dense_ifm_energy(
+    image, is_fg, is_bg, *, k_cm=20, k_ku=7, k_uu=5, reg=1e-3, epsilon=1e-7, ku_position=10.0,
+    uu_position=0.05,
+):  # fmt: skip
+    """The terms of information-flow matting (Aksoy et al. 2017, eqs. 1-16), densely.
+
+    Straight from the paper, with brute-force neighbours: returns
+    ``(CM, L_UU, L_L, eta, w_F)`` over all pixels: ``CM = (D - W)^T (D - W)``
+    of the colour-mixture weights (eq. 1, rows of unknown pixels), the graph
+    Laplacian of the intra-unknown affinities ``max(1 - |v_p - v_q|_1, 0)``
+    on the union of the neighbour lists (eq. 10), Levin's Laplacian of the
+    3 x 3 windows holding an unknown pixel, and the known-to-unknown
+    confidence ``eta`` (eq. 7, clipped to 1) and estimate ``w_F`` (eq. 4; 1
+    on F, 0 on B, eta 0 on known pixels).
+    """
+    h, w, c = image.shape
+    n = h * w
+    colours = image.reshape(n, c)
+    rows, cols = np.divmod(np.arange(n), w)
+    position = np.column_stack([cols / w, rows / h])
+    unknown = np.flatnonzero(~(is_fg | is_bg).ravel())
+    fg = np.flatnonzero(is_fg.ravel())
+    bg = np.flatnonzero(is_bg.ravel())
+    every = np.arange(n)
+    # colour-mixture flow
+    f = np.column_stack([colours, position])
+    W = np.zeros((n, n))
+    for p in unknown:
+        nb = _nearest(f, p, every, k_cm)
+        W[p, nb] = lle_weights(colours[p], colours[nb], reg)
+    R = np.diag(W.sum(axis=1)) - W
+    CM = R.T @ R
+    # known-to-unknown flow
+    f = np.column_stack([colours, ku_position * position])
+    w_f = is_fg.ravel().astype(float)
+    eta = np.zeros(n)
+    for p in unknown:
+        nf = _nearest(f, p, fg, k_ku)
+        nb = _nearest(f, p, bg, k_ku)
+        wt = lle_weights(colours[p], colours[np.concatenate([nf, nb])], reg)
+        wf, wb = wt[: len(nf)].sum(), wt[len(nf) :].sum()
+        c_f = wt[: len(nf)] @ colours[nf] / wf
+        c_b = wt[len(nf) :] @ colours[nb] / wb
+        w_f[p] = wf
+        eta[p] = min(((c_f - c_b) ** 2).sum() / c, 1.0)
+    # intra-unknown flow
+    f = np.column_stack([colours, uu_position * position])
+    Wu = np.zeros((n, n))
+    for p in unknown:
+        for q in _nearest(f, p, unknown, k_uu):
+            Wu[p, q] = Wu[q, p] = max(1.0 - np.abs(f[p] - f[q]).sum(), 0.0)
+    Luu = np.diag(Wu.sum(axis=1)) - Wu
+    # local flow
+    is_u = np.zeros(n, dtype=bool)
+    is_u[unknown] = True
+    Ll = _windows_laplacian(image, epsilon, 1, lambda idx: is_u[idx].any())
+    return CM, Luu, Ll, eta, w_f

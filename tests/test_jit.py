@@ -94,6 +94,8 @@ def _exercise_every_kernel() -> None:
         ("cf", {"solver": "cg-ichol"}),
         ("knn", {}),
         ("knn", {"variant": "paper"}),
+        ("ifm", {}),
+        ("ifm", {"lambda_": 100.0, "cs_trim": True, "patch_trim": True}),
         ("bayesian", {}),
     ):
         classicmat.estimate_alpha(image, trimap, method=method, **options)
@@ -193,7 +195,7 @@ _API_SCRIPT = textwrap.dedent(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("method", ["cf", "knn"])
+@pytest.mark.parametrize("method", ["cf", "knn", "ifm"])
 def test_ctrl_c_in_the_api_raises_keyboard_interrupt_and_never_crashes(method, tmp_path):
     """SIGINT at many moments of a call: KeyboardInterrupt (or a finished call),
     never a crash (a numba boxing call hit by the signal used to segfault)."""

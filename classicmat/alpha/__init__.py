@@ -31,6 +31,13 @@ METHODS.register(
     "Q. Chen, D. Li, C.-K. Tang, KNN Matting, IEEE TPAMI 35(9), 2013",
 )
 METHODS.register(
+    "ifm",
+    "classicmat.alpha.ifm:estimate_alpha_ifm",
+    "information-flow matting: colour-mixture, known-to-unknown, intra-unknown and local flows",
+    "Y. Aksoy, T. O. Aydin, M. Pollefeys, Designing Effective Inter-Pixel Information Flow "
+    "for Natural Image Matting, CVPR 2017",
+)
+METHODS.register(
     "bayesian",
     "classicmat.alpha.bayesian:estimate_alpha_bayesian",
     "Bayesian matting: onion-peeling MAP estimate of F, B and alpha per pixel",

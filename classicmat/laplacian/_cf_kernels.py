@@ -218,7 +218,10 @@ def _fill_rows(
     ``L_ij = sum_k [delta_ij - 1 / |w_k| - y_i . y_j]`` with the centred
     ``y`` of :func:`_y` and ``_window_stats``. Columns with ``col_id >= 0``
     are stored; the others (known pixels) are folded into
-    ``rhs[t] = -sum_j L_ij * known_value[j]``.
+    ``rhs[t] = -sum_j L_ij * known_value[j]``. Only the marked windows
+    (``win_id >= 0``) count: a row whose pixel lies in unmarked windows too
+    (a known pixel next to the unknown region, in the soft-constrained
+    system of information-flow matting) gets the part of its marked ones.
     """
     h, w, c = image.shape
     area = (2 * r + 1) * (2 * r + 1)
@@ -239,6 +242,8 @@ def _fill_rows(
             for cy in range(max(yi - r, r), min(yi + r, h - 1 - r) + 1):
                 for cx in range(max(xi - r, r), min(xi + r, w - 1 - r) + 1):
                     k = win_id[cy, cx]
+                    if k < 0:  # a window not built (one touching no wanted row)
+                        continue
                     g0 = stats[k, at]
                     g1 = stats[k, at + 1] if c == 3 else 0.0
                     g2 = stats[k, at + 2] if c == 3 else 0.0

@@ -94,7 +94,9 @@ class MattingSystem:
         The right-hand side.
     unknown : (n,) ndarray of intp
         Flat (row-major) indices of the pixels of the unknowns: row ``t`` of
-        ``A`` is pixel ``unknown[t]``. Every pixel for soft constraints.
+        ``A`` is pixel ``unknown[t]``. For soft constraints every pixel, or
+        the unknown pixels and the known ones coupled to them (a known pixel
+        coupled to nothing solves ``lambda alpha = lambda alpha_K`` exactly).
     is_fg : (H, W) ndarray of bool
         The known foreground: alpha is 1 there.
     is_bg : (H, W) ndarray of bool
@@ -242,7 +244,10 @@ def solve_system(
     if system.hard:
         alpha.flat[system.unknown] = x
         return alpha
-    alpha = x.reshape(alpha.shape)
+    if system.unknown.size == alpha.size:
+        alpha = x.reshape(alpha.shape)
+    else:  # soft constraints on the pixels that the known ones couple to only
+        alpha.flat[system.unknown] = x
     alpha[system.is_fg] = 1.0
     alpha[system.is_bg] = 0.0
     return alpha

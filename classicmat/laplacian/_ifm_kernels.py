@@ -1,0 +1,270 @@
+"""numba kernels of information-flow matting (compiled on first use, cached on disk).
+
+Every parallel loop runs over rows (pixels, or chunks of them) that write
+their own entries of the outputs only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._jit import njit, prange
+
+
+@njit(inline="always")
+def _mixture(colors, p, nbr, t, k, reg, v):  # pragma: no cover - compiled
+    """``v[:k]``: the weights that best mix the colours of pixels ``nbr[t, :k]``
+    into the colour of pixel ``p``, summing to one (Roweis & Saul 2000).
+
+    With ``Z`` the (k, C) differences ``c_q - c_p`` and ``G = Z Z^T + reg I``
+    (the regularised neighbourhood correlation matrix), the weights are
+    ``G^-1 1`` normalised to sum 1. ``G`` is k x k but ``Z`` has C <= 3
+    columns, so by the push-through identity
+
+        (reg I + Z Z^T)^-1 1 = (1 - Z (reg I + Z^T Z)^-1 Z^T 1) / reg ,
+
+    a C x C system (solved by Cholesky; ``reg I + Z^T Z >= reg I``) instead of
+    a k x k one. Returns the sum of the unnormalised weights (> 0).
+    """
+    c = colors.shape[1]
+    # M = reg I + Z^T Z and s = Z^T 1, upper triangle
+    m00 = reg
+    m01 = 0.0
+    m02 = 0.0
+    m11 = reg
+    m12 = 0.0
+    m22 = reg
+    s0 = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    for j in range(k):
+        q = nbr[t, j]
+        z0 = colors[q, 0] - colors[p, 0]
+        s0 += z0
+        m00 += z0 * z0
+        if c == 3:
+            z1 = colors[q, 1] - colors[p, 1]
+            z2 = colors[q, 2] - colors[p, 2]
+            s1 += z1
+            s2 += z2
+            m01 += z0 * z1
+            m02 += z0 * z2
+            m11 += z1 * z1
+            m12 += z1 * z2
+            m22 += z2 * z2
+    # u = M^-1 s
+    if c == 3:
+        r00 = np.sqrt(m00)
+        r01 = m01 / r00
+        r02 = m02 / r00
+        r11 = np.sqrt(max(m11 - r01 * r01, 1e-300))
+        r12 = (m12 - r01 * r02) / r11
+        r22 = np.sqrt(max(m22 - r02 * r02 - r12 * r12, 1e-300))
+        y0 = s0 / r00
+        y1 = (s1 - r01 * y0) / r11
+        y2 = (s2 - r02 * y0 - r12 * y1) / r22
+        u2 = y2 / r22
+        u1 = (y1 - r12 * u2) / r11
+        u0 = (y0 - r01 * u1 - r02 * u2) / r00
+    else:
+        u0 = s0 / m00
+        u1 = 0.0
+        u2 = 0.0
+    total = 0.0
+    for j in range(k):
+        q = nbr[t, j]
+        zu = (colors[q, 0] - colors[p, 0]) * u0
+        if c == 3:
+            zu += (colors[q, 1] - colors[p, 1]) * u1 + (colors[q, 2] - colors[p, 2]) * u2
+        v[j] = 1.0 - zu
+        total += v[j]
+    return total
+
+
+@njit(parallel=True)
+def mixture_weights(colors, rows, nbr, reg, out):  # pragma: no cover - compiled
+    """``out[t, :]``: the colour-mixture weights of pixel ``rows[t]`` over its
+    neighbours ``nbr[t, :]`` (see :func:`_mixture`); each row sums to 1."""
+    m, k = nbr.shape
+    for t in prange(m):
+        v = np.empty(k)
+        total = _mixture(colors, rows[t], nbr, t, k, reg, v)
+        for j in range(k):
+            out[t, j] = v[j] / total
+
+
+@njit(parallel=True)
+def known_to_unknown(colors, rows, nbr, k_fg, reg, w_fg, eta):  # pragma: no cover - compiled
+    """The known-to-unknown flow of pixel ``rows[t]``: one mixture over its
+    neighbours ``nbr[t, :k_fg]`` in the foreground and ``nbr[t, k_fg:]`` in
+    the background (Aksoy et al. 2017, eqs. 1 and 4-7).
+
+    ``w_fg[t]``: the summed foreground weights (the alpha estimate; the
+    background ones sum to ``1 - w_fg[t]``). ``eta[t]``: the confidence
+    ``|c_F - c_B|^2 / C`` of the layer colours ``c_F = sum_F w_q c_q / w_F``
+    and ``c_B`` alike, clipped to [0, 1] (the layer colours can leave the
+    colour cube); weights sums of magnitude below 1e-9 are taken as 1e-9
+    with their sign (a layer that takes no part in the mixture has no
+    defined colour).
+    """
+    m, k = nbr.shape
+    c = colors.shape[1]
+    for t in prange(m):
+        v = np.empty(k)
+        total = _mixture(colors, rows[t], nbr, t, k, reg, v)
+        wf = 0.0
+        f0 = 0.0
+        f1 = 0.0
+        f2 = 0.0
+        b0 = 0.0
+        b1 = 0.0
+        b2 = 0.0
+        for j in range(k):
+            w = v[j] / total
+            q = nbr[t, j]
+            if j < k_fg:
+                wf += w
+                f0 += w * colors[q, 0]
+                if c == 3:
+                    f1 += w * colors[q, 1]
+                    f2 += w * colors[q, 2]
+            else:
+                b0 += w * colors[q, 0]
+                if c == 3:
+                    b1 += w * colors[q, 1]
+                    b2 += w * colors[q, 2]
+        wb = 1.0 - wf
+        df = wf if abs(wf) >= 1e-9 else (1e-9 if wf >= 0.0 else -1e-9)
+        db = wb if abs(wb) >= 1e-9 else (1e-9 if wb >= 0.0 else -1e-9)
+        e0 = f0 / df - b0 / db
+        d = e0 * e0
+        if c == 3:
+            e1 = f1 / df - b1 / db
+            e2 = f2 / df - b2 / db
+            d += e1 * e1 + e2 * e2
+        w_fg[t] = wf
+        eta[t] = min(d / c, 1.0)
+
+
+@njit(parallel=True)
+def drop_self(nbr, rows, out):  # pragma: no cover - compiled
+    """``out[t]``: the list ``nbr[t]`` (one entry longer) without ``rows[t]``,
+    or without its last entry if ``rows[t]`` is not in it. Returns nothing."""
+    m, k1 = nbr.shape
+    for t in prange(m):
+        at = 0
+        for j in range(k1):
+            if nbr[t, j] != rows[t] and at < k1 - 1:
+                out[t, at] = nbr[t, j]
+                at += 1
+
+
+@njit(parallel=True)
+def drop_mutual(nbr, out):  # pragma: no cover - compiled
+    """``out``: the lists ``nbr`` (row ``i``: the neighbours of point ``i``)
+    with ``j`` removed from the list of ``i`` when ``i`` is also in the list
+    of ``j`` and ``j < i`` (set to -1): every pair found from both sides is
+    then listed once, so that ``W + W^T`` of the lists is the union graph
+    (``max(W, W^T)``) rather than counting such pairs twice."""
+    n, k = nbr.shape
+    for i in prange(n):
+        for a in range(k):
+            j = nbr[i, a]
+            out[i, a] = j
+            if j < 0 or j >= i:
+                continue
+            for b in range(k):
+                if nbr[j, b] == i:
+                    out[i, a] = -1
+                    break
+
+
+@njit(parallel=True)
+def mixture_rows(
+    rows_col, nbr, weights, col_id, known_alpha, cols, vals, known
+):  # pragma: no cover - compiled
+    """The rows ``e_p - sum_q w_pq e_q`` of the colour-mixture flow, by columns.
+
+    Row ``t`` (pixel with system column ``rows_col[t]``): ``cols[t, 0] =
+    rows_col[t]`` with value 1, then each neighbour ``q = nbr[t, j]`` with
+    value ``-weights[t, j]`` at ``cols[t, j + 1] = col_id[q]``; a neighbour
+    outside the system (``col_id[q] < 0``, a fixed known pixel) gets column
+    -1 and value 0, and its part ``-w_pq alpha_q`` goes to ``known[t]``.
+    """
+    m, k = nbr.shape
+    for t in prange(m):
+        cols[t, 0] = rows_col[t]
+        vals[t, 0] = 1.0
+        s = 0.0
+        for j in range(k):
+            q = nbr[t, j]
+            cq = col_id[q]
+            if cq >= 0:
+                cols[t, j + 1] = cq
+                vals[t, j + 1] = -weights[t, j]
+            else:
+                cols[t, j + 1] = -1
+                vals[t, j + 1] = 0.0
+                s -= weights[t, j] * known_alpha[q]
+        known[t] = s
+
+
+@njit
+def transpose_rows(cols, vals, n_cols, indptr, indices, data):  # pragma: no cover - compiled
+    """The transpose of the fixed-width rows ``cols``/``vals`` (-1 = no entry)
+    as CSR ``indptr``/``indices``/``data`` (rows of the transpose in increasing
+    order of the original row). ``indptr`` (n_cols + 1) must be zero."""
+    m, k = cols.shape
+    for t in range(m):
+        for j in range(k):
+            c = cols[t, j]
+            if c >= 0:
+                indptr[c + 1] += 1
+    for c in range(n_cols):
+        indptr[c + 1] += indptr[c]
+    fill = indptr[:-1].copy()
+    for t in range(m):
+        for j in range(k):
+            c = cols[t, j]
+            if c >= 0:
+                e = fill[c]
+                indices[e] = t
+                data[e] = vals[t, j]
+                fill[c] = e + 1
+
+
+@njit(parallel=True)
+def apply_operator(
+    cols, vals, t_ptr, t_idx, t_val, s_ptr, s_idx, s_val, x, z, y
+):  # pragma: no cover - compiled
+    """``y = R^T (R x) + S x`` for the mixture rows ``R`` (fixed-width
+    ``cols``/``vals``), their transpose ``R^T`` (CSR ``t_*``) and the sparse
+    rest ``S`` (CSR ``s_*``). ``z`` (rows of R) is scratch. Both parallel
+    loops write their own entries of ``z`` and ``y`` only."""
+    m, k = cols.shape
+    for t in prange(m):
+        s = 0.0
+        for j in range(k):
+            c = cols[t, j]
+            if c >= 0:
+                s += vals[t, j] * x[c]
+        z[t] = s
+    n = y.shape[0]
+    for i in prange(n):
+        s = 0.0
+        for e in range(t_ptr[i], t_ptr[i + 1]):
+            s += t_val[e] * z[t_idx[e]]
+        for e in range(s_ptr[i], s_ptr[i + 1]):
+            s += s_val[e] * x[s_idx[e]]
+        y[i] = s
+
+
+@njit(parallel=True)
+def squared_row_sums(ptr, data, out):  # pragma: no cover - compiled
+    """``out[i] = sum of data[ptr[i]:ptr[i + 1]] ** 2``."""
+    n = out.shape[0]
+    for i in prange(n):
+        s = 0.0
+        for e in range(ptr[i], ptr[i + 1]):
+            s += data[e] * data[e]
+        out[i] = s

@@ -1,0 +1,402 @@
+r"""The linear system of information-flow matting (Aksoy, Aydın & Pollefeys 2017).
+
+Four flows of information between pixels and the trimap constraint make one
+quadratic energy in alpha (the paper's eqs. 13-19, in the matrix form of its
+eq. 16, which is what it solves):
+
+.. math::
+
+    E(\alpha) = \alpha^T \big(\sigma_{CM} R^T R + \sigma_{UU} L_{UU}
+    + \sigma_L L_L\big) \alpha
+    + \sigma_{KU} (\alpha - w^F)^T H (\alpha - w^F)
+    + \lambda \, (\alpha - \alpha_K)^T T (\alpha - \alpha_K)
+
+- colour-mixture flow: row ``p`` of ``R`` is :math:`e_p - \sum_q w_{pq} e_q`
+  over the 20 nearest pixels of each unknown ``p`` in (r, g, b, x/W, y/H)
+  in the whole image, with the locally linear embedding weights of its
+  colour (sum-to-one, ridge ``1e-3``);
+- known-to-unknown flow: the same mixture over 7 nearest known foreground
+  and 7 background pixels in (r, g, b, 10 x/W, 10 y/H) gives an alpha
+  estimate :math:`w^F_p` and a confidence :math:`\eta_p` (``H = diag(eta)``);
+- intra-unknown flow: a graph Laplacian over the 5 nearest unknown pixels in
+  (r, g, b, x/(20 W), y/(20 H)), union-symmetrised, weights
+  :math:`\max(1 - \|v_p - v_q\|_1, 0)`;
+- local flow: the closed-form matting Laplacian of the 3 x 3 windows that
+  touch an unknown pixel.
+
+With hard constraints (``lambda_=inf``) the known pixels are eliminated and
+the unknowns are the unknown pixels only; with soft ones (finite
+``lambda_``, the paper's 100) the unknowns are the unknown pixels and the
+known pixels that some flow touches (the other known pixels solve
+``lambda alpha_p = lambda alpha_K`` exactly and are left out).
+
+``A = sigma_CM R^T R + S`` is not formed: ``R^T R`` has about 100 nonzeros
+per row (the mixture rows of the unknown pixels that list a pixel, 21
+entries each) and would cost ten times the memory of ``R``. The system's
+``A`` is an :class:`IFMOperator` that applies ``R`` then ``R^T`` (numba,
+parallel) plus the sparse rest ``S``, with its diagonal for the Jacobi
+preconditioner; ``A.tocsr()`` forms the matrix for the other solvers.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from scipy.sparse.linalg import LinearOperator
+
+from .._options import Option
+from ..trimap import TrimapMasks
+from .system import MattingSystem
+
+__all__ = ["FLOW_OPTIONS", "IFMOperator", "ifm_features"]
+
+
+def _positive(name: str, help: str, metavar: str = "X") -> Option:
+    return Option(name, "float", help, low=0.0, metavar=metavar)
+
+
+#: The options of the four flows and the constraint (defaults: the paper's).
+FLOW_OPTIONS = (
+    Option(
+        "cm_neighbors",
+        "int",
+        "colour-mixture flow: neighbours of each unknown pixel in the whole image",
+        low=1,
+        metavar="K",
+    ),
+    Option(
+        "ku_neighbors",
+        "int",
+        "known-to-unknown flow: neighbours in the known foreground and in the background",
+        low=1,
+        metavar="K",
+    ),
+    Option(
+        "uu_neighbors",
+        "int",
+        "intra-unknown flow: neighbours of each unknown pixel among the unknown ones",
+        low=1,
+        metavar="K",
+    ),
+    _positive("cm_weight", "weight of the colour-mixture flow (1 in the paper)"),
+    _positive("ku_weight", "weight sigma_KU of the known-to-unknown flow"),
+    _positive("uu_weight", "weight sigma_UU of the intra-unknown flow"),
+    _positive("local_weight", "weight sigma_L of the local flow (closed-form Laplacian)"),
+    Option(
+        "lambda_",
+        "float",
+        "weight of the known pixels, or inf to fix them (hard constraints)",
+        low=0.0,
+        low_open=True,
+        allow_inf=True,
+        metavar="X",
+    ),
+    Option(
+        "epsilon",
+        "float",
+        "local flow: regulariser of each 3x3 window's colour covariance",
+        low=0.0,
+        low_open=True,
+        metavar="E",
+    ),
+    Option(
+        "lle_regularization",
+        "float",
+        "ridge added to the neighbourhood correlation matrix of the mixture weights",
+        low=0.0,
+        low_open=True,
+        metavar="X",
+    ),
+    _positive("ku_position", "known-to-unknown flow: factor of the position in the features"),
+    _positive("uu_position", "intra-unknown flow: factor of the position in the features"),
+)
+
+
+def ifm_features(image: np.ndarray, position: float) -> np.ndarray:
+    """(H W, C + 2): the colour of every pixel, then ``position * x / W`` and
+    ``position * y / H`` (x the column, y the row), row-major pixels."""
+    h, w, c = image.shape
+    rows, cols = np.divmod(np.arange(h * w, dtype=np.float64), w)
+    return np.column_stack([image.reshape(-1, c), cols * (position / w), rows * (position / h)])
+
+
+class IFMOperator(LinearOperator):
+    """``A = R^T R + S``, applied without forming ``R^T R``.
+
+    Attributes
+    ----------
+    cols, vals : (m, k + 1) ndarray
+        The mixture rows ``R`` (weight folded in), fixed width; column -1
+        is no entry.
+    Rt : scipy.sparse.csr_array
+        ``R^T`` (n, m).
+    S : scipy.sparse.csr_array
+        The sparse rest (n, n): local and intra-unknown flows, diagonals.
+    """
+
+    def __init__(self, cols: np.ndarray, vals: np.ndarray, Rt: Any, S: Any) -> None:
+        n = S.shape[0]
+        super().__init__(dtype=np.float64, shape=(n, n))
+        self.cols, self.vals, self.Rt, self.S = cols, vals, Rt, S
+        self._z = np.empty(cols.shape[0])
+
+    def _matvec(self, x: np.ndarray) -> np.ndarray:
+        from ._ifm_kernels import apply_operator
+
+        x = np.ascontiguousarray(np.ravel(x), dtype=np.float64)
+        y = np.empty(self.shape[0])
+        Rt, S = self.Rt, self.S
+        apply_operator(
+            self.cols, self.vals, Rt.indptr, Rt.indices, Rt.data,
+            S.indptr, S.indices, S.data, x, self._z, y,
+        )  # fmt: skip
+        return y
+
+    def _rmatvec(self, x: np.ndarray) -> np.ndarray:
+        return self._matvec(x)  # symmetric
+
+    def diagonal(self) -> np.ndarray:
+        """``diag(A) = sum_rows R^2 + diag(S)``."""
+        from ._ifm_kernels import squared_row_sums
+
+        out = np.empty(self.shape[0])
+        squared_row_sums(self.Rt.indptr, self.Rt.data, out)
+        return out + self.S.diagonal()
+
+    def tocsr(self):
+        """``A`` as a sparse matrix (CSR, sorted indices)."""
+        A = (self.Rt @ self.Rt.T + self.S).tocsr()
+        A.sort_indices()
+        return A
+
+    @property
+    def nnz(self) -> int:
+        """Stored entries of the operator's parts (``R`` twice, ``S``)."""
+        return 2 * self.Rt.nnz + self.S.nnz
+
+    def __repr__(self) -> str:
+        return (
+            f"<IFMOperator n={self.shape[0]} mixture rows={self.cols.shape[0]}x"
+            f"{self.cols.shape[1]} S nnz={self.S.nnz}>"
+        )
+
+
+def _system_pixels(masks: TrimapMasks, cm_nbr: np.ndarray, hard: bool) -> np.ndarray:
+    """The pixels of the unknowns: the unknown ones (raster order), then with soft
+    constraints the known ones that a flow touches (in a mixture list or a
+    window of the local flow), raster order."""
+    unknown = np.flatnonzero(masks.is_unknown)
+    if hard:
+        return unknown
+    from scipy.ndimage import binary_dilation
+
+    touched = binary_dilation(masks.is_unknown, np.ones((5, 5), dtype=bool)).ravel()
+    touched[cm_nbr.ravel()] = True
+    touched[unknown] = False
+    return np.concatenate([unknown, np.flatnonzero(touched)])
+
+
+def _local_flow(image, masks, col_id, rows, epsilon):
+    """Rows ``rows`` (pixels) of the closed-form Laplacian of the 3 x 3 windows
+    touching an unknown pixel, in the columns ``col_id`` (-1: fixed pixel,
+    moved to the right-hand side): ``(indptr, indices, data, rhs)``."""
+    from ._cf_kernels import _fill_rows, _mark_windows, _row_counts, _window_stats
+
+    h, w, c = image.shape
+    radius = 1
+    win_id = np.empty((h, w), dtype=np.int32 if h * w < 2**31 else np.int64)
+    n_windows = _mark_windows(masks.is_unknown, radius, win_id)
+    stats = np.empty((n_windows, 12 if c == 3 else 3))
+    _window_stats(image, win_id, radius, epsilon, stats)
+    counts = np.empty(rows.size, dtype=np.int64)
+    col_2d = col_id.reshape(h, w)
+    _row_counts(rows, col_2d, radius, counts)
+    nnz = int(counts.sum())
+    index_dtype = np.int32 if max(nnz, h * w) < 2**31 else np.int64
+    indptr = np.zeros(rows.size + 1, dtype=index_dtype)
+    np.cumsum(counts, out=indptr[1:])
+    del counts
+    indices = np.empty(nnz, dtype=index_dtype)
+    data = np.empty(nnz)
+    rhs = np.empty(rows.size)
+    _fill_rows(image, rows, col_2d, masks.is_fg, win_id, stats, radius, indptr, indices, data, rhs)
+    return indptr, indices, data, rhs
+
+
+def _intra_unknown_flow(image, unknown, n_cols, k, position, weight):
+    """CSR rows (one per unknown pixel) of ``weight * (D - W)`` of the intra-unknown flow."""
+    from ._ifm_kernels import drop_mutual, drop_self
+    from ._kdtree import nearest_neighbors_all
+    from ._knn_kernels import knn_system, soft_kernel
+
+    m = unknown.size
+    f = ifm_features(image, position)[unknown]
+    found = nearest_neighbors_all(f, k + 1)
+    if found.shape[1] < 2:
+        return None
+    nbr = np.empty((m, found.shape[1] - 1), dtype=found.dtype)
+    drop_self(found, np.arange(m, dtype=found.dtype), nbr)
+    del found
+    values = soft_kernel(f, nbr, 1.0)
+    values *= weight
+    once = np.empty_like(nbr)
+    drop_mutual(nbr, once)
+    every = np.arange(m)
+    zeros = np.zeros(m)
+    data, indices, indptr, _ = knn_system(once, values, every, every, n_cols, zeros, zeros)
+    return data, indices, indptr
+
+
+def _known_to_unknown_flow(image, unknown, ku_masks, k, position, reg):
+    """``(w_fg, eta)`` of each unknown pixel: the alpha estimate and its confidence."""
+    from ._ifm_kernels import known_to_unknown
+    from ._kdtree import nearest_neighbors
+
+    h, w, c = image.shape
+    f = ifm_features(image, position)
+    queries = f[unknown]
+    lists = []
+    for mask in (ku_masks.is_fg, ku_masks.is_bg):
+        pool = np.flatnonzero(mask)
+        lists.append(pool[nearest_neighbors(f[pool], queries, k)])
+    del f, queries
+    k_fg = lists[0].shape[1]
+    nbr = np.ascontiguousarray(np.hstack(lists))
+    del lists
+    w_fg = np.empty(unknown.size)
+    eta = np.empty(unknown.size)
+    known_to_unknown(image.reshape(-1, c), unknown, nbr, k_fg, reg, w_fg, eta)
+    return w_fg, eta
+
+
+def _mixture_flow(image, unknown, k, reg):
+    """The colour-mixture neighbours (m, k) and weights (m, k) of the unknown pixels."""
+    from ._ifm_kernels import drop_self, mixture_weights
+    from ._kdtree import nearest_neighbors
+
+    h, w, c = image.shape
+    f = ifm_features(image, 1.0)
+    found = nearest_neighbors(f, f[unknown], k + 1)
+    del f
+    nbr = np.empty((unknown.size, found.shape[1] - 1), dtype=found.dtype)
+    drop_self(found, unknown.astype(found.dtype), nbr)
+    del found
+    weights = np.empty(nbr.shape)
+    mixture_weights(image.reshape(-1, c), unknown, nbr, reg, weights)
+    return nbr, weights
+
+
+def _ifm_system(
+    image: np.ndarray,
+    masks: TrimapMasks,
+    *,
+    ku_masks: TrimapMasks | None,
+    cm_neighbors: int,
+    ku_neighbors: int,
+    uu_neighbors: int,
+    cm_weight: float,
+    ku_weight: float,
+    uu_weight: float,
+    local_weight: float,
+    lambda_: float,
+    epsilon: float,
+    lle_regularization: float,
+    ku_position: float,
+    uu_position: float,
+    timings: dict | None = None,
+) -> tuple[MattingSystem, np.ndarray]:
+    """The system of validated inputs, and an initial guess of its solution.
+
+    ``ku_masks=None`` leaves out the known-to-unknown flow (the paper's E2),
+    else its neighbours come from ``ku_masks.is_fg`` and ``ku_masks.is_bg``.
+    The initial guess is the known-to-unknown estimate clipped to [0, 1] on
+    the unknown pixels (0 without it) and the trimap's value on known ones.
+    ``timings``, if given, gets the seconds of each step (for the benchmarks).
+    """
+    import time
+
+    import scipy.sparse as sp
+
+    from ._ifm_kernels import mixture_rows, transpose_rows
+
+    h, w, c = image.shape
+    n = h * w
+    hard = lambda_ == math.inf
+    unknown = np.flatnonzero(masks.is_unknown)
+    m = unknown.size
+    known_alpha = masks.is_fg.ravel().astype(np.float64)
+
+    clock = [time.perf_counter()]
+
+    def lap(name):
+        now = time.perf_counter()
+        if timings is not None:
+            timings[name] = timings.get(name, 0.0) + now - clock[0]
+        clock[0] = now
+
+    cm_nbr, cm_w = _mixture_flow(image, unknown, cm_neighbors, lle_regularization)
+    lap("colour-mixture flow")
+    pixels = _system_pixels(masks, cm_nbr, hard)
+    n_sys = pixels.size
+    col_id = np.full(n, -1, dtype=np.int64)
+    col_id[pixels] = np.arange(n_sys)
+
+    # colour-mixture rows R (fixed width) and R^T (CSR), sqrt(weight) folded in
+    index_dtype = np.int32 if n < 2**31 else np.int64
+    cols = np.empty((m, cm_nbr.shape[1] + 1), dtype=index_dtype)
+    vals = np.empty(cols.shape)
+    fixed = np.empty(m)
+    mixture_rows(np.arange(m), cm_nbr, cm_w, col_id, known_alpha, cols, vals, fixed)
+    del cm_nbr, cm_w
+    root = math.sqrt(cm_weight)
+    vals *= root
+    fixed *= root
+    t_ptr = np.zeros(n_sys + 1, dtype=np.int64)
+    n_entries = int((cols >= 0).sum())
+    t_idx = np.empty(n_entries, dtype=index_dtype)
+    t_val = np.empty(n_entries)
+    transpose_rows(cols, vals, n_sys, t_ptr, t_idx, t_val)
+    Rt = sp.csr_array((t_val, t_idx, t_ptr.astype(index_dtype)), shape=(n_sys, m))
+    b = -(Rt @ fixed)  # the known pixels' part of |R alpha|^2
+    del fixed
+    lap("colour-mixture rows")
+
+    # local flow
+    indptr, indices, data, rhs = _local_flow(image, masks, col_id, pixels, epsilon)
+    data *= local_weight
+    S = sp.csr_array((data, indices, indptr), shape=(n_sys, n_sys))
+    b += local_weight * rhs
+    del indptr, indices, data, rhs
+    lap("local flow")
+
+    # intra-unknown flow (unknown rows first: they are rows 0..m-1)
+    uu = _intra_unknown_flow(image, unknown, n_sys, uu_neighbors, uu_position, uu_weight)
+    if uu is not None:
+        u_data, u_indices, u_indptr = uu
+        u_indptr = np.concatenate([u_indptr, np.full(n_sys - m, u_indptr[-1], u_indptr.dtype)])
+        S = S + sp.csr_array((u_data, u_indices, u_indptr), shape=(n_sys, n_sys))
+        del uu, u_data, u_indices, u_indptr
+    lap("intra-unknown flow")
+
+    # diagonal: known-to-unknown confidences, soft constraints
+    diag = np.zeros(n_sys)
+    x0 = np.zeros(n_sys)
+    x0[m:] = known_alpha[pixels[m:]]
+    if ku_masks is not None:
+        w_fg, eta = _known_to_unknown_flow(
+            image, unknown, ku_masks, ku_neighbors, ku_position, lle_regularization
+        )
+        diag[:m] = ku_weight * eta
+        b[:m] += ku_weight * eta * w_fg
+        np.clip(w_fg, 0.0, 1.0, out=x0[:m])
+        lap("known-to-unknown flow")
+    if not hard:
+        diag[m:] = lambda_
+        b[m:] += lambda_ * known_alpha[pixels[m:]]
+    S = (S + sp.diags_array(diag)).tocsr()
+    S.sort_indices()
+    A = IFMOperator(cols, vals, Rt, S)
+    lap("assembly")
+    return MattingSystem(A, b, pixels, masks.is_fg, masks.is_bg, hard=hard, local=False), x0
