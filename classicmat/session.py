@@ -25,7 +25,6 @@ Other methods
 
 from __future__ import annotations
 
-import math
 import time
 from typing import Any
 
@@ -215,51 +214,17 @@ class _KnnSolver:
         self._alpha = None
 
     def solve(self, trimap):
-        import scipy.sparse
-
-        from .alpha.knn import auto_solver
-        from .laplacian._knn_kernels import knn_system
-        from .solvers import solve
-        from .trimap import check_has_known, masks_of
+        from .alpha.knn import _auto
+        from .laplacian.knn import _knn_system
+        from .laplacian.system import solve_system
+        from .trimap import masks_of
 
         masks = masks_of(trimap)
-        check_has_known(masks)
-        neighbors, values = self._lists
-        n = neighbors.shape[0]
-        is_fg = masks.is_fg.ravel().astype(np.float64)
-        o = self._options
-        hard = o["lambda_"] == math.inf
-        alpha = masks.is_fg.astype(np.float64)
-        if hard:
-            unknown = np.flatnonzero(masks.is_unknown.ravel())
-            if not unknown.size:
-                return alpha, {"mode": "fresh"}
-            col_id = np.full(n, -1, dtype=np.int64)
-            col_id[unknown] = np.arange(unknown.size)
-            data, indices, indptr, b = knn_system(
-                neighbors, values, unknown, col_id, unknown.size, is_fg, np.zeros(n)
-            )
-        else:
-            unknown = np.arange(n)
-            data, indices, indptr, _ = knn_system(
-                neighbors, values, unknown, unknown, n, np.zeros(n),
-                o["lambda_"] * masks.is_known.ravel(),
-            )  # fmt: skip
-            b = o["lambda_"] * is_fg
-        A = scipy.sparse.csr_array((data, indices, indptr), shape=(unknown.size, unknown.size))
-        A.has_canonical_format = True
-        x0 = None if self._alpha is None else self._alpha.ravel()[unknown]
-        solver = o["solver"] if o["solver"] != "auto" else auto_solver(unknown.size, hard)
-        result = solve(
-            A, b, solver=solver, rtol=o["rtol"], atol=o["atol"], maxiter=o["maxiter"], x0=x0
-        )
-        x = np.clip(result.x, 0.0, 1.0)
-        if hard:
-            alpha.flat[unknown] = x
-        else:
-            alpha = x.reshape(alpha.shape)
-            alpha[masks.is_fg] = 1.0
-            alpha[masks.is_bg] = 0.0
+        system = _knn_system(*self._lists, masks, self._options["lambda_"])
+        x0 = None
+        if self._alpha is not None and system.unknown.size:  # warm start from the last matte
+            x0 = self._alpha.ravel()[system.unknown]
+        alpha = solve_system(system, **_solve_options(self._options), auto=_auto, x0=x0)
         mode = "fresh" if self._alpha is None else "update"
         self._alpha = alpha
-        return alpha, {"mode": mode, "iterations": result.iterations}
+        return alpha, {"mode": mode}

@@ -232,11 +232,15 @@ def _box_distance(q, box, node, dim):
 
 
 @njit(parallel=True)
-def query_all(pts, perm, lo_, hi_, child, box, k, selected, n_chunks, dims, out_index, out_dist):
+def query_all(
+    pts, perm, lo_, hi_, child, box, k, selected, n_chunks, dims, out_index, column, out_dist,
+    keep_dist,
+):  # fmt: skip
     """The ``k`` nearest points of every selected point of the tree, itself included.
 
     ``selected[p]`` (original numbering) says whether point ``p`` is
-    queried; row ``p`` of ``out_index`` (original indices) and ``out_dist``
+    queried; columns ``column .. column + k - 1`` of row ``p`` of ``out_index``
+    (original indices) and, with ``keep_dist``, row ``p`` of ``out_dist``
     (squared distances, increasing) is written for selected points only.
     Queries run in tree order in ``n_chunks`` parallel chunks; each writes
     its own rows. ``dims`` is a tuple with one entry per dimension: its
@@ -309,8 +313,10 @@ def query_all(pts, perm, lo_, hi_, child, box, k, selected, n_chunks, dims, out_
                         best_t[pos] = t
                         worst = best_d[k - 1]
             for t in range(k):
-                out_index[p, t] = perm[best_t[t]]
-                out_dist[p, t] = best_d[t]
+                out_index[p, column + t] = perm[best_t[t]]
+            if keep_dist:
+                for t in range(k):
+                    out_dist[p, t] = best_d[t]
 
 
 def make_tree(points: np.ndarray, leaf_size: int, n_tasks: int) -> tuple[np.ndarray, ...]:
@@ -339,6 +345,8 @@ def nearest_neighbors_all(
     selected: np.ndarray | None = None,
     leaf_size: int = 32,
     return_distance: bool = False,
+    out: np.ndarray | None = None,
+    column: int = 0,
 ):
     """Indices (n, k) of the ``k`` nearest points of each point (Euclidean), itself included.
 
@@ -353,18 +361,31 @@ def nearest_neighbors_all(
         Points per leaf of the tree (32 measured fastest here).
     return_distance : bool, optional
         Also return the (n, k) Euclidean distances, increasing along rows.
+    out : (n, m) ndarray of int32 or int64, optional
+        Write the indices into columns ``column .. column + k - 1`` of this
+        array (rows of points not selected are left as they are) and return
+        it: the passes of KNN matting fill one array, without copies.
+    column : int, optional
+        First column of ``out`` to write.
 
     Returns
     -------
-    index : (n, k) ndarray of int32 (int64 above 2**31 - 1 points)
+    index : (n, k) ndarray of int32 (int64 above 2**31 - 1 points), or ``out``
     distance : (n, k) ndarray of float64, if ``return_distance``
     """
     points = np.ascontiguousarray(points, dtype=np.float64)
     n = points.shape[0]
     k = min(int(k), n)
     index_dtype = np.int32 if n < 2**31 else np.int64
-    out_index = np.full((n, k), -1, dtype=index_dtype)
-    out_dist = np.full((n, k), np.inf)
+    if out is None:
+        out_index = np.full((n, k), -1, dtype=index_dtype)
+        column = 0
+    else:
+        out_index = out
+        if out.shape[0] != n or out.shape[1] < column + k:
+            raise ValueError(f"out must have shape ({n}, >= {column + k}), got {out.shape}")
+    # the distances take twice the memory of the indices: only when asked for
+    out_dist = np.full((n, k) if return_distance else (1, k), np.inf)
     if n == 0 or k == 0:
         return (out_index, out_dist) if return_distance else out_index
     if selected is None:
@@ -374,7 +395,10 @@ def nearest_neighbors_all(
     n_chunks = min(n, 64 * threads)
     selected = np.ascontiguousarray(selected, dtype=np.bool_)
     dims = (0.0,) * points.shape[1]
-    query_all(*tree, k, selected, n_chunks, dims, out_index, out_dist)
+    query_all(
+        *tree, k, selected, n_chunks, dims, out_index, column, out_dist, bool(return_distance)
+    )
+    del tree
     if return_distance:
         return out_index, np.sqrt(out_dist)
     return out_index
