@@ -155,17 +155,22 @@ def neighbors_of(f, shape, n_neighbors, level, spatial_weakening, kernel, positi
     # k > H W neighbours leaves its last columns at -1, which are skipped
     n = f.shape[0]
     neighbors = np.full((n, sum(n_neighbors)), -1, dtype=np.int32 if n < 2**31 else np.int64)
+    # the search reorders f in place (tree order) instead of copying it;
+    # row i of f is then pixel order[i], and pixel p is row row_of[p]
+    order = np.arange(n, dtype=np.int64)
+    row_of = order.copy()
     column = 0
     for k in n_neighbors:
         selected = None
         if unknown is not None:
             # 1e-9: margin for the rounding of the features' positions
-            bound = grid_bound(f, h, w, k)
+            bound = grid_bound(f, h, w, k, row_of)
             selected = unknown | (scale * to_unknown * (1.0 - 1e-9) <= bound)
             del bound
             scale *= spatial_weakening
         # exact KD-tree search (about 2x faster here than scipy's cKDTree)
-        nearest_neighbors_all(f, k, selected=selected, out=neighbors, column=column)
+        nearest_neighbors_all(f, k, selected=selected, out=neighbors, column=column, order=order)
+        row_of[order] = np.arange(n)
         column += k
         # the next pass sees the spatial part weakened (nonlocal neighbours)
         f[:, d:] *= spatial_weakening
@@ -175,7 +180,7 @@ def neighbors_of(f, shape, n_neighbors, level, spatial_weakening, kernel, positi
 
     # as in the authors' code: the kernel uses the features as they are
     # after the last pass (spatial part weakened once per pass)
-    return neighbors, soft_kernel(f, neighbors, 1.0 / (d + 2))
+    return neighbors, soft_kernel(f[row_of], neighbors, 1.0 / (d + 2))
 
 
 def knn_laplacian(
