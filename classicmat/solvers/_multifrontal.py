@@ -189,22 +189,51 @@ def _analyse(A, coords, leaf_size, balance):
     ry, rx = K.coupling_reach(indptr, indices, y, x)
     perm = np.empty(n, np.int64)
     node_ptr = np.empty(n + 1, np.int64)
-    nnodes = K.nested_dissection(y, x, ry, rx, leaf_size, balance, perm, node_ptr)
+    seg = np.arange(n, dtype=np.int64)
+    extent = max(int(y.max()), int(x.max())) + 1 if n else 1
+    nnodes = K.nested_dissection(
+        y, x, ry, rx, leaf_size, balance, perm, node_ptr,
+        seg, np.empty(n, np.int64), np.empty(extent + 2, np.int64),
+        np.empty((2 * n + 16, 3), np.int64),
+    )  # fmt: skip
+    del seg
     node_ptr = node_ptr[: nnodes + 1].copy()
     iperm = np.empty_like(perm)
     iperm[perm] = np.arange(n)
     parent = np.empty(nnodes, np.int64)
     sptr = np.empty(nnodes + 1, np.int64)
     capacity = 4 * n + 16
+    work = [np.empty(n, np.int64) for _ in range(3)] + [
+        np.empty(nnodes, np.int64) for _ in range(2)
+    ]
+    owner, mark, buf, head, nxt = work
     while True:
         struct = np.empty(capacity, np.int64)
-        size = K.symbolic(node_ptr, indptr, indices, perm, iperm, parent, sptr, struct)
+        size = K.symbolic(
+            node_ptr,
+            indptr,
+            indices,
+            perm,
+            iperm,
+            parent,
+            sptr,
+            struct,
+            owner,
+            mark,
+            head,
+            nxt,
+            buf,
+        )
         if size >= 0:
             break
         capacity *= 2
+    del work, owner, mark, buf
     struct = struct[:size].copy()
     order = np.empty(nnodes, np.int64)
-    K.tree_postorder(parent, order)
+    K.tree_postorder(
+        parent, order, head, nxt, np.empty(nnodes, np.int64), np.empty(nnodes, np.int64)
+    )
+    del head, nxt
     if np.any(order != np.arange(len(order))):
         # the assembly tree differs from the dissection tree (a part that does
         # not touch its separator): renumber in a postorder of the assembly
@@ -223,6 +252,27 @@ def _analyse(A, coords, leaf_size, balance):
         perm = perm_new
         iperm[perm] = np.arange(len(perm))
     return perm, iperm, node_ptr, parent, sptr, struct
+
+
+def _layout(node_ptr, sptr, parent):
+    """Offsets of the factor blocks and the children of every node.
+
+    Node ``j`` stores ``L11`` (k x k) then ``L21`` (m x k) at ``loff[j]``
+    (``loff`` has N + 1 entries); its children, in increasing order, are
+    ``child_idx[child_ptr[j]:child_ptr[j + 1]]``.
+    """
+    N = len(parent)
+    k = np.diff(node_ptr)
+    m = np.diff(sptr)
+    loff = np.zeros(N + 1, np.int64)
+    np.cumsum(k * k + m * k, out=loff[1:])
+    has_parent = parent >= 0
+    child_ptr = np.zeros(N + 1, np.int64)
+    np.cumsum(np.bincount(parent[has_parent], minlength=N), out=child_ptr[1:])
+    children = np.flatnonzero(has_parent)
+    child_idx = np.zeros(N, np.int64)
+    child_idx[: len(children)] = children[np.argsort(parent[children], kind="stable")]
+    return loff, child_ptr, child_idx
 
 
 def _factor_nodes(nodes, A, perm, iperm, node_ptr, sptr, struct, loff, foff, uoff,
@@ -335,7 +385,9 @@ def _numeric(A, perm, iperm, node_ptr, sptr, struct, loff, parent, child_ptr, ch
     foff = np.empty(N, np.int64)
     uoff = np.empty(N, np.int64)
     peaks = np.empty(n_groups, np.int64)
-    K.plan_groups(sptr, group, n_groups, child_ptr, child_idx, foff, uoff, peaks)
+    K.plan_groups(
+        sptr, group, child_ptr, child_idx, foff, uoff, peaks, np.empty(n_groups, np.int64)
+    )
     base = np.concatenate([[0], np.cumsum(peaks)[:-1]])
     foff += base[group]
     uoff += base[group]
@@ -413,7 +465,6 @@ def multifrontal_cholesky(
         (the factorisation breaks down even with the largest shift of
         :data:`BREAKDOWN_SHIFTS`).
     """
-    from . import _mf_kernels as K
 
     t0 = time.perf_counter()
     A = sp.csr_array(A)
@@ -430,13 +481,7 @@ def multifrontal_cholesky(
     if not 0.0 <= balance < 0.5:
         raise ValueError(f"balance must be in [0, 0.5), got {balance!r}")
     perm, iperm, node_ptr, parent, sptr, struct = _analyse(A, coords, int(leaf_size), balance)
-    nnodes = len(parent)
-    loff = np.empty(nnodes + 1, np.int64)
-    foff = np.empty(nnodes, np.int64)
-    uoff = np.empty(nnodes, np.int64)
-    child_ptr = np.empty(nnodes + 1, np.int64)
-    child_idx = np.empty(nnodes, np.int64)
-    K.plan(node_ptr, sptr, parent, loff, foff, uoff, child_ptr, child_idx)
+    loff, child_ptr, child_idx = _layout(node_ptr, sptr, parent)
     t1 = time.perf_counter()
 
     if isinstance(factor_dtype, str) and factor_dtype == "auto":
