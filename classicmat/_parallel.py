@@ -13,7 +13,8 @@ Leaf module: imports numba only when :func:`thread_count` is first called.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 
@@ -49,17 +50,35 @@ def run_parallel(
     started, waits for the running ones (a kernel cannot be stopped midway;
     keep items short) and is raised.
     """
-    threads = thread_count() if threads is None else max(1, int(threads))
-    if threads == 1 or len(items) <= 1:
-        return [function(item) for item in items]
-    from concurrent.futures import ThreadPoolExecutor
+    with thread_pool(threads) as run:
+        return run(function, items)
 
-    pool = ThreadPoolExecutor(min(threads, len(items)), thread_name_prefix="classicmat")
-    try:
+
+@contextmanager
+def thread_pool(threads: int | None = None) -> Iterator[Callable[..., list[Any]]]:
+    """A ``run(function, items)`` like :func:`run_parallel` that keeps one pool
+    of threads for many calls (a loop of short parallel steps)."""
+    threads = thread_count() if threads is None else max(1, int(threads))
+    pool = None
+
+    def run(function: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
+        nonlocal pool
+        if threads == 1 or len(items) <= 1:
+            return [function(item) for item in items]
+        if pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            pool = ThreadPoolExecutor(threads, thread_name_prefix="classicmat")
         futures = [pool.submit(function, item) for item in items]
-        return [future.result() for future in futures]
-    except BaseException:
-        pool.shutdown(wait=True, cancel_futures=True)
-        raise
+        try:
+            return [future.result() for future in futures]
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+
+    try:
+        yield run
     finally:
-        pool.shutdown(wait=True)
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
