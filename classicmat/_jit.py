@@ -28,6 +28,11 @@ by the caller. numba boxes a returned array by calling back into Python, and
 a Ctrl-C landing in that call crashes the process (see
 :mod:`classicmat._interrupt`); ``tests/test_jit.py`` checks every kernel.
 
+Kernels are serial: parallel work is a serial kernel called on spans of
+rows or pixels by :mod:`classicmat._parallel` (kernels release the GIL).
+``parallel=True`` (``prange``) would make each kernel 2.5-3.5 times as
+expensive to compile, and the first run after install is mostly compilation.
+
 Importing this module imports numba, so only kernel modules import it.
 """
 

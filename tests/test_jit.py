@@ -112,14 +112,6 @@ def _exercise_every_kernel() -> None:
     alpha = classicmat.estimate_alpha(image, trimap)
     for method in ("multilevel", "blur-fusion", "closed-form"):
         classicmat.estimate_foreground(image, alpha, method=method)
-    from classicmat.foreground import _multilevel_kernels as K
-
-    big = np.zeros((4, 4, 1))
-    K.resize_nearest_parallel(big, np.empty((2, 2, 1)))
-    K.red_black_sweeps_parallel(
-        np.zeros((4, 4, 3)), np.full((4, 4), 0.5), np.zeros((4, 4, 3)), np.zeros((4, 4, 3)),
-        1e-5, 1.0, 1,
-    )  # fmt: skip
 
 
 @pytest.mark.filterwarnings("ignore::classicmat.ClassicmatWarning")
