@@ -461,8 +461,13 @@ def renumber(node_ptr, sptr, struct, order, new_ptr, new_sptr, new_struct, newpo
 
 
 @njit
-def supernodal_solve(node_ptr, sptr, struct, lbuf, loff, y):
-    """Overwrite ``y`` (new numbering) with ``(L L^T)^{-1} y``."""
+def supernodal_solve(node_ptr, sptr, struct, lbuf, loff, packed, y):
+    """Overwrite ``y`` (new numbering) with ``(L L^T)^{-1} y``.
+
+    Node ``j``'s ``L11`` is stored at ``loff[j]`` column-major, full
+    (``packed = 0``) or its lower triangle only, column after column
+    (``packed = 1``); ``L21`` (column-major) follows it.
+    """
     N = len(node_ptr) - 1
     mmax = 0
     for j in range(N):
@@ -474,10 +479,10 @@ def supernodal_solve(node_ptr, sptr, struct, lbuf, loff, y):
         s0 = sptr[j]
         m = sptr[j + 1] - s0
         lo = loff[j]
-        l21 = lo + k * k
+        l21 = lo + k * k - packed * (k * (k - 1) // 2)
         t[:m] = 0.0
         for c in range(k):
-            col = lo + c * k
+            col = lo + c * k - packed * (c * (c + 1) // 2)  # + r: entry (r >= c, c)
             v = y[start + c] / lbuf[col + c]
             y[start + c] = v
             for r in range(c + 1, k):
@@ -493,7 +498,7 @@ def supernodal_solve(node_ptr, sptr, struct, lbuf, loff, y):
         s0 = sptr[j]
         m = sptr[j + 1] - s0
         lo = loff[j]
-        l21 = lo + k * k
+        l21 = lo + k * k - packed * (k * (k - 1) // 2)
         for r in range(m):
             t[r] = y[struct[s0 + r]]
         for c in range(k - 1, -1, -1):
@@ -501,7 +506,7 @@ def supernodal_solve(node_ptr, sptr, struct, lbuf, loff, y):
             col = l21 + c * m
             for r in range(m):
                 s -= lbuf[col + r] * t[r]
-            col = lo + c * k
+            col = lo + c * k - packed * (c * (c + 1) // 2)  # + r: entry (r >= c, c)
             for r in range(c + 1, k):
                 s -= lbuf[col + r] * y[start + r]
             y[start + c] = s / lbuf[col + c]

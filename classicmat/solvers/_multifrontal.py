@@ -23,6 +23,7 @@ References
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import Any
 
@@ -125,7 +126,10 @@ class MultifrontalCholesky:
         from . import _mf_kernels as K
 
         y = b[self._perm]
-        K.supernodal_solve(self._node_ptr, self._sptr, self._struct, self._lbuf, self._loff, y)
+        packed = int(self._lbuf.dtype == np.float32)
+        K.supernodal_solve(
+            self._node_ptr, self._sptr, self._struct, self._lbuf, self._loff, packed, y
+        )
         x = np.empty_like(y)
         x[self._perm] = y
         return x
@@ -254,25 +258,34 @@ def _analyse(A, coords, leaf_size, balance):
     return perm, iperm, node_ptr, parent, sptr, struct
 
 
-def _layout(node_ptr, sptr, parent):
-    """Offsets of the factor blocks and the children of every node.
-
-    Node ``j`` stores ``L11`` (k x k) then ``L21`` (m x k) at ``loff[j]``
-    (``loff`` has N + 1 entries); its children, in increasing order, are
-    ``child_idx[child_ptr[j]:child_ptr[j + 1]]``.
-    """
-    N = len(parent)
+def _offsets(node_ptr, sptr, packed):
+    """``loff`` (N + 1): node ``j`` stores ``L11`` (k x k; its lower triangle
+    only if ``packed``) then ``L21`` (m x k) at ``loff[j]``."""
     k = np.diff(node_ptr)
     m = np.diff(sptr)
-    loff = np.zeros(N + 1, np.int64)
-    np.cumsum(k * k + m * k, out=loff[1:])
+    loff = np.zeros(len(k) + 1, np.int64)
+    np.cumsum((k * (k + 1) // 2 if packed else k * k) + m * k, out=loff[1:])
+    return loff
+
+
+def _children(parent):
+    """``child_ptr`` (N + 1) and ``child_idx`` (N): node ``j``'s children, in
+    increasing order, are ``child_idx[child_ptr[j]:child_ptr[j + 1]]``."""
+    N = len(parent)
     has_parent = parent >= 0
     child_ptr = np.zeros(N + 1, np.int64)
     np.cumsum(np.bincount(parent[has_parent], minlength=N), out=child_ptr[1:])
     children = np.flatnonzero(has_parent)
     child_idx = np.zeros(N, np.int64)
     child_idx[: len(children)] = children[np.argsort(parent[children], kind="stable")]
-    return loff, child_ptr, child_idx
+    return child_ptr, child_idx
+
+
+@functools.lru_cache(maxsize=64)
+def _lower_columns(k):
+    """Flat indices of the lower triangle of a k x k column-major matrix, column after column."""
+    c, r = np.triu_indices(k)
+    return c * k + r
 
 
 def _factor_nodes(nodes, A, perm, iperm, node_ptr, sptr, struct, loff, foff, uoff,
@@ -312,8 +325,10 @@ def _factor_nodes(nodes, A, perm, iperm, node_ptr, sptr, struct, loff, foff, uof
             syrk(-1.0, L21, beta=1.0, c=F22, lower=1, overwrite_c=1)
             if uo != fo:
                 stack[uo : uo + m * m] = stack[fo : fo + m * m]
-        if single:
-            lbuf[lo : lo + k * k + m * k] = work[: k * k + m * k]
+        if single:  # L11's lower triangle, packed, then L21
+            kp = k * (k + 1) // 2
+            lbuf[lo : lo + kp] = work[_lower_columns(k)]
+            lbuf[lo + kp : lo + kp + m * k] = work[k * k : k * k + m * k]
 
 
 def _front_costs(node_ptr, sptr):
@@ -481,13 +496,16 @@ def multifrontal_cholesky(
     if not 0.0 <= balance < 0.5:
         raise ValueError(f"balance must be in [0, 0.5), got {balance!r}")
     perm, iperm, node_ptr, parent, sptr, struct = _analyse(A, coords, int(leaf_size), balance)
-    loff, child_ptr, child_idx = _layout(node_ptr, sptr, parent)
+    child_ptr, child_idx = _children(parent)
+    loff = _offsets(node_ptr, sptr, packed=False)
     t1 = time.perf_counter()
 
     if isinstance(factor_dtype, str) and factor_dtype == "auto":
         single = 8 * int(loff[-1]) > AUTO_FLOAT32_BYTES
     else:
         single = np.dtype(factor_dtype) == np.float32
+    if single:  # fronts are factorised in a float64 work buffer, then stored packed
+        loff = _offsets(node_ptr, sptr, packed=True)
     lbuf = np.empty(int(loff[-1]), np.float32 if single else np.float64)
     ks = np.diff(node_ptr)
     ms = np.diff(sptr)
