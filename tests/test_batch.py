@@ -163,6 +163,20 @@ def test_progress_bar_on_a_terminal():
     assert "batch [############------------] 2/4  50% 0.50 img/s ETA 0:04 1 failed b.png" in last
 
 
+def test_progress_status_of_a_cluster():
+    ticks = iter([0.0, 1.0, 2.0, 2.0, 3.0])
+    stream = _Terminal()
+    bar = Progress(3, label="evaluate", stream=stream, clock=lambda: next(ticks))
+    bar.update("a")
+    bar.set_status("2 running on 2 workers")
+    assert stream.getvalue().split("\r")[-1].endswith("ETA 0:04, 2 running on 2 workers a")
+    lines = io.StringIO()
+    bar = Progress(3, label="batch", stream=lines, mode="lines", clock=lambda: 1.0)
+    bar.set_status("1 running on 2 workers")
+    bar.update("b", ok=False)
+    assert lines.getvalue().endswith("b FAILED (0.00 img/s, ETA ?; 1 running on 2 workers)\n")
+
+
 def test_progress_lines_and_off():
     stream = io.StringIO()
     Progress(2, stream=stream, mode="auto").update("x")
