@@ -48,6 +48,8 @@ _LAZY = {
     "evaluate_dataset": "classicmat.evaluate",
     "EvaluationSummary": "classicmat.evaluate",
     "run_batch": "classicmat.batch",
+    "score_predictions": "classicmat.score",
+    "ScoreSummary": "classicmat.score",
     "estimate_foreground": "classicmat.foreground",
     "FOREGROUND_METHODS": "classicmat.foreground",
     "composite": "classicmat.compose",
@@ -68,6 +70,7 @@ __all__ = [
     "ModelSpec",
     "OnnxMatting",
     "SOLVERS",
+    "ScoreSummary",
     "SolveResult",
     "TrimapMasks",
     "__version__",
@@ -93,6 +96,7 @@ __all__ = [
     "read_image",
     "run_batch",
     "sad",
+    "score_predictions",
     "solve",
     "split_trimap",
     "trimap_from_alpha",
@@ -135,5 +139,6 @@ if TYPE_CHECKING:  # pragma: no cover
         matting_laplacian,
     )
     from .metrics import connectivity_error, errors, gradient_error, mse, sad
+    from .score import ScoreSummary, score_predictions
     from .solvers import SOLVERS, SolveResult, solve
     from .trimap import TrimapMasks, split_trimap, trimap_from_alpha, trimap_from_mask

@@ -197,8 +197,8 @@ def test_help_lists_the_subcommands_and_imports_nothing_heavy(capsys):
 
     assert cli.main(["--help"]) == 0
     out = capsys.readouterr().out
-    assert "evaluate" in out and "batch" in out
-    for name in ("evaluate", "batch"):
+    assert "evaluate" in out and "batch" in out and "score" in out
+    for name in ("evaluate", "batch", "score"):
         assert cli.main([name, "--help"]) == 0
         text = capsys.readouterr().out
         assert f"usage: classicmat {name}" in text and "exit status" in text
@@ -207,6 +207,7 @@ def test_help_lists_the_subcommands_and_imports_nothing_heavy(capsys):
         "from classicmat.cli import main\n"
         "assert main(['evaluate', '--help']) == 0\n"
         "assert main(['batch', '--help']) == 0\n"
+        "assert main(['score', '--help']) == 0\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('scipy', 'numba', 'PIL')))\n"
     )
     repo = Path(__file__).resolve().parents[1]

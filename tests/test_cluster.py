@@ -104,6 +104,8 @@ def test_nothing_imports_dask_without_a_scheduler(tmp_path):
         "assert cli.main(['evaluate', '--dataset', d, '--layout', 'simple', '--out', o + '/e',"
         " '-q']) == 0\n"
         "assert cli.main(['batch', d + '/image', d + '/trimap', '-o', o + '/b', '-q']) == 0\n"
+        "assert cli.main(['score', '--pred', o + '/b', '--gt', d + '/alpha', '--trimap',"
+        " d + '/trimap', '--out', o + '/s.csv', '-q']) == 0\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))\n"
     )
     done = subprocess.run(

@@ -8,6 +8,7 @@
     classicmat methods
     classicmat evaluate --dataset DIR --layout NAME --out DIR [--methods cf,...] ...
     classicmat batch IMAGES_DIR TRIMAPS_DIR -o OUT_DIR [--method NAME] [--jobs N] ...
+    classicmat score --pred DIR --gt DIR --trimap DIR [--out scores.csv] [--resize] ...
     classicmat compile [--method NAME]
     classicmat --version
 
@@ -63,6 +64,7 @@ SUBCOMMANDS = {
     "methods": "methods",
     "evaluate": "evaluate",
     "batch": "batch",
+    "score": "score",
     "compile": "compile",
 }
 

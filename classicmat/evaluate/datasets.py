@@ -6,13 +6,40 @@ In every layout the files are matched by stem (the extensions may differ).
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from .._files import list_images
 
-__all__ = ["LAYOUTS", "DatasetError", "Layout", "Sample", "find_samples", "trimap_sets"]
+__all__ = [
+    "LAYOUTS",
+    "DatasetError",
+    "Layout",
+    "Sample",
+    "find_samples",
+    "foreground_of",
+    "trimap_sets",
+]
+
+_COMPOSITE = re.compile(r"(.+)_([0-9]+)")
+
+
+def foreground_of(stem: str) -> str | None:
+    """The foreground of a composite named ``<foreground>_<background index>``, or None.
+
+    Adobe's composition script names the composites of the Composition-1k
+    test set this way, and its archive holds one alpha matte per foreground,
+    shared by that foreground's 20 composites.
+
+    >>> foreground_of("boy-1518482_1920_12")
+    'boy-1518482_1920'
+    >>> foreground_of("GT01") is None
+    True
+    """
+    match = _COMPOSITE.fullmatch(stem)
+    return match.group(1) if match else None
 
 
 class DatasetError(ValueError):
