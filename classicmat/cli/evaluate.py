@@ -30,7 +30,12 @@ layouts (files matched by stem; extensions may differ):
                    set); trimap sets trimap1 and trimap2, each its own rows
   composition-1k   merged/, alpha/ (or alpha_copy/), trimaps/: the
                    Composition-1k test set as GCA-Matting / MatteFormer
-                   prepare it (same file names in the three folders)
+                   prepare it (same file names in the three folders); or
+                   Adobe's archive as published, read in place (--dataset
+                   Combined_Dataset/Test_set: merged/<fg>_<i>.png made by its
+                   Composition_code.py, "Adobe-licensed images/alpha/<fg>.*"
+                   shared by the 20 composites of a foreground,
+                   "Adobe-licensed images/trimaps/<fg>_<i>.*")
   simple           image/, trimap/, alpha/
 
 outputs in --out:

@@ -29,7 +29,10 @@ Layouts (:mod:`.datasets`)
     ``merged/``, ``alpha/`` (or ``alpha_copy/``), ``trimaps/``: the
     Composition-1k test set as the GCA-Matting and MatteFormer code prepares
     it, where the composites, the alpha of each composite and the trimaps have
-    the same file names (``<fg>_<bg index>.png``). Trimap set ``trimaps``.
+    the same file names (``<fg>_<bg index>.png``); or Adobe's archive as
+    published (``Test_set``: ``merged/``, ``Adobe-licensed images/alpha/``
+    with one alpha per foreground, ``Adobe-licensed images/trimaps/``), read
+    in place. Trimap set ``trimaps``.
 ``simple``
     ``image/``, ``trimap/``, ``alpha/``. Trimap set ``trimap``.
 
@@ -47,7 +50,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .datasets import LAYOUTS, DatasetError, Layout, Sample, find_samples, trimap_sets
+from .datasets import (
+    LAYOUTS,
+    DatasetError,
+    Layout,
+    Sample,
+    find_samples,
+    resolve_layout,
+    trimap_sets,
+)
 from .records import CSV_COLUMNS, METRICS, Task, load_record, resolve_options
 from .report import EvaluationSummary, versions
 
@@ -79,6 +90,7 @@ class Plan:
     jobs: int
     done: dict[int, dict[str, Any]]  # task index -> reused record
     scheduler: Any = None  # a Dask scheduler address or client, or None (local)
+    folders: dict[str, Any] | None = None  # the folders read (layouts with variants)
 
 
 def plan(
@@ -117,14 +129,30 @@ def plan(
     keys = {m: options_key(m, resolved[m]) for m in methods}
     samples = find_samples(dataset_dir, layout=layout, trimap=trimap)
     sets = trimap_sets(LAYOUTS[layout], trimap)
+    root, spec = resolve_layout(dataset_dir, layout)
+    folders = {
+        "images": str(root / spec.images),
+        "alpha": str(samples[0].alpha.parent),
+        "trimaps": {s: str(root / spec.trimaps[s]) for s in sets},
+        "alpha_per": "foreground (<foreground>_<index> -> <foreground>)"
+        if spec.shared_alpha
+        else "image (the same stem)",
+    }
 
     out = Path(out_dir)
+    hashed: dict[Path, str] = {}  # Composition-1k's archive: one alpha for 20 composites
+
+    def digest(path: Path) -> str:
+        if path not in hashed:
+            hashed[path] = sha256(path)
+        return hashed[path]
+
     digests = {}
     for sample in samples:
         digests[sample.stem] = {
-            "image": sha256(sample.image),
-            "alpha": sha256(sample.alpha),
-            **{f"trimap:{s}": sha256(p) for s, p in sample.trimaps.items()},
+            "image": digest(sample.image),
+            "alpha": digest(sample.alpha),
+            **{f"trimap:{s}": digest(p) for s, p in sample.trimaps.items()},
         }
     tasks = []
     for method in methods:
@@ -159,7 +187,7 @@ def plan(
             done[index] = record
     return Plan(
         Path(dataset_dir), layout, methods, sets, samples, resolved, tasks, out, save_alpha,
-        jobs, done, scheduler,
+        jobs, done, scheduler, folders,
     )  # fmt: skip
 
 
@@ -238,6 +266,7 @@ def summarise(
         parameters={
             "dataset": str(plan.dataset.resolve()),
             "layout": plan.layout,
+            "folders": plan.folders,
             "methods": plan.methods,
             "trimaps": plan.sets,
             "images": [s.stem for s in plan.samples],
