@@ -236,6 +236,22 @@ def test_extensions_may_differ_and_alpha_copy_is_found(tmp_path):
     assert samples[0].alpha.parent.name == "alpha_copy"
 
 
+def test_records_made_on_other_machines_are_reused(tmp_path):
+    """Without a shared filesystem: parts run on copies elsewhere, their records merged."""
+    import shutil
+
+    here = make_dataset(tmp_path / "here" / "data", "alphamatting")
+    there = make_dataset(tmp_path / "there" / "other" / "path", "alphamatting")  # same files
+    out = tmp_path / "here" / "out"
+    kwargs = {"layout": "alphamatting", "progress": False}
+    evaluate_dataset(here, trimap="trimap1", out_dir=out, **kwargs)
+    evaluate_dataset(there, trimap="trimap2", out_dir=tmp_path / "there" / "out", **kwargs)
+    shutil.copytree(tmp_path / "there" / "out" / "records", out / "records", dirs_exist_ok=True)
+    summary = evaluate_dataset(here, out_dir=out, **kwargs)
+    assert (summary.computed, summary.reused) == (0, 6)
+    assert [m["trimap"] for m in summary.means] == ["trimap1", "trimap2"]
+
+
 def test_parallel_rows_equal_serial_rows(tmp_path):
     data = make_dataset(tmp_path / "data", "alphamatting")
     serial = evaluate_dataset(data, layout="alphamatting", out_dir=tmp_path / "s", progress=False)

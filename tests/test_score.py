@@ -83,6 +83,16 @@ def test_16_bit_predictions_keep_their_precision(tmp_path):
     assert b["mse"] == metrics.mse(finer, GT, TRIMAP)
 
 
+def test_float_predictions_are_read_as_they_are(tmp_path):
+    folders = _folders(tmp_path, {"a": (None, GT, TRIMAP)})
+    pred = PRED.astype(np.float32) / 255
+    pred[1, 1] = 0.25
+    Image.fromarray(pred).save(folders[0] / "a.tif")
+    (row,) = score_predictions(*folders).rows
+    assert row["bits"] == 32
+    assert row["mse"] == metrics.mse(pred.astype(np.float64), GT, TRIMAP)
+
+
 def test_scores_equal_evaluate_on_the_saved_predictions(tmp_path, capsys):
     data = make_dataset(tmp_path / "data", "alphamatting")
     out = tmp_path / "ev"
