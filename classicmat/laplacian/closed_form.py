@@ -170,7 +170,8 @@ def matting_laplacian(image: Any, **options: Any) -> scipy.sparse.csr_array:
     Examples
     --------
     >>> import numpy as np, warnings
-    >>> with warnings.catch_warnings(record=True):
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore", DeprecationWarning)
     ...     matting_laplacian(np.zeros((3, 3, 3))).nnz
     81
     """
