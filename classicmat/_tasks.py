@@ -540,15 +540,14 @@ class _ClusterRun:
             )
             for index in range(len(self.tasks)):
                 collected.add(self._submit(index))
-            done = 0
             last = 0.0
             while not collected.is_empty():
+                now = time.monotonic()
+                if now - last >= 1.0:
+                    self._report()
+                    last = now
                 batch = collected.next_batch(block=False)
                 if not batch:
-                    now = time.monotonic()
-                    if now - last >= 1.0:
-                        self._report()
-                        last = now
                     time.sleep(0.05)
                     continue
                 for future, result in batch:
@@ -557,7 +556,6 @@ class _ClusterRun:
                     if isinstance(outcome, int):  # on another worker
                         collected.add(self._submit(outcome))
                         continue
-                    done += 1
                     yield outcome
         finally:
             with _live_lock:
