@@ -148,3 +148,18 @@ def test_ctrl_c_stops_evaluate_workers_and_a_rerun_continues(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert len(list((out / "records").rglob("*.json"))) == 40
+
+
+def test_ctrl_c_during_score_writes_no_csv(tmp_path):
+    folders = [tmp_path / name for name in ("pred", "gt", "trimap")]
+    for folder in folders:
+        folder.mkdir()
+        for i in range(40):
+            (folder / f"l{i:02d}.png").write_bytes(LEMUR_TRIMAP.read_bytes())
+    out = tmp_path / "scores.csv"
+    argv = ["score", "--pred", str(folders[0]), "--gt", str(folders[1]), "--trimap",
+            str(folders[2]), "--out", str(out), "--jobs", "2", "-q"]  # fmt: skip
+    rc, err, seconds = _interrupt(argv, 2.5, tmp_path)
+    assert rc == 130 and err == "classicmat: interrupted\n", (rc, err)
+    assert seconds < 3.0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gt", "pred", "trimap"]

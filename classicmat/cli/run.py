@@ -61,6 +61,9 @@ subcommands:
                         'classicmat evaluate --help')
   batch                 alpha mattes of a folder of images and trimaps (see
                         'classicmat batch --help')
+  score                 the same errors for predictions saved by any method
+                        (your own model's PNGs): scores.csv and the means (see
+                        'classicmat score --help')
   compile               compile and cache every numba kernel now (for a Docker
                         layer or a CI cache; see 'classicmat compile --help')
   (a first argument that names a subcommand runs it: write ./methods for an
