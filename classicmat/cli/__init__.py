@@ -9,6 +9,7 @@
     classicmat evaluate --dataset DIR --layout NAME --out DIR [--methods cf,...] ...
     classicmat batch IMAGES_DIR TRIMAPS_DIR -o OUT_DIR [--method NAME] [--jobs N] ...
     classicmat compile [--method NAME]
+    classicmat edit IMAGE [TRIMAP] [--port P] [--host H] [--no-browser] ...
     classicmat --version
 
 A first argument that is a subcommand name runs that subcommand (one module
@@ -63,6 +64,7 @@ SUBCOMMANDS = {
     "evaluate": "evaluate",
     "batch": "batch",
     "compile": "compile",
+    "edit": "edit",
 }
 
 
