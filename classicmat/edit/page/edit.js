@@ -15,9 +15,9 @@ const MODES = {
   "scribble-bg": { label: LABEL.bg, thin: true },
 };
 const SCRIBBLE_WIDTH = 3; // px of the image: scribbles are thin strokes
-const OVERLAY_RGBA = {
-  [LABEL.fg]: [25, 194, 25, 255],
-  [LABEL.bg]: [224, 48, 30, 255],
+const OVERLAY_RGBA = {  // as --fg and --bg in edit.css; unknown pixels are left clear
+  [LABEL.fg]: [30, 110, 255, 255],
+  [LABEL.bg]: [255, 48, 40, 255],
   [LABEL.unknown]: [0, 0, 0, 0],
 };
 const MAX_UNDO = 100;
@@ -280,6 +280,7 @@ async function refresh() {
     return;
   }
   busy = true;
+  document.body.dataset.busy = "1";
   try {
     do {
       again = false;
@@ -311,6 +312,7 @@ async function refresh() {
     say(`the server does not answer (${error.message}); is classicmat edit still running?`, "error");
   } finally {
     busy = false;
+    document.body.dataset.busy = "0";
   }
 }
 
