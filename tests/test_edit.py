@@ -139,6 +139,10 @@ def test_page_files_are_served_and_load_nothing_from_the_network(client, route):
 
 
 def test_page_files_are_package_data():
+    from importlib import resources
+
+    folder = resources.files("classicmat.edit") / "page"
+    assert sorted(p.name for p in folder.iterdir()) == ["edit.css", "edit.js", "index.html"]
     pyproject = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text()
     assert '"classicmat.edit" = ["page/*.html", "page/*.js", "page/*.css"]' in pyproject
 
@@ -406,6 +410,20 @@ def test_a_request_for_another_host_is_refused_on_loopback(client, host):
     port = client.server.port
     for good in (f"127.0.0.1:{port}", f"localhost:{port}"):
         assert client.request("GET", "/api/info", headers={"Host": good})[0] == 200
+
+
+def test_no_cors_preflight_is_granted(client):
+    """A page of another site cannot send ``Content-Type: image/png`` here."""
+    headers = {
+        "Origin": "https://elsewhere.example",
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type",
+    }
+    status, response, _ = client.request("OPTIONS", "/api/alpha", headers=headers)
+    assert status >= 400
+    assert response.getheader("Access-Control-Allow-Origin") is None
+    status, response, _ = client.request("GET", "/api/info", headers={"Origin": headers["Origin"]})
+    assert status == 200 and response.getheader("Access-Control-Allow-Origin") is None
 
 
 def test_loopback_addresses():
