@@ -40,8 +40,9 @@ the page:
 the HTTP API (for scripts; see docs/edit.md):
   GET  /api/methods, /api/info, /image, /trimap
   POST /api/alpha?method=NAME    body: a PNG trimap of the image's size,
-                                 Content-Type: image/png; answers the 8-bit
-                                 alpha PNG
+                                 Content-Type: image/png, at most
+                                 4 x width x height + 1 MiB bytes; answers
+                                 the 8-bit alpha PNG
   POST /api/cutout?method=NAME, POST /api/save?method=NAME
 
 security:

@@ -34,6 +34,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import socket
+import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
@@ -97,10 +98,18 @@ class EditServer(ThreadingHTTPServer):
     def __init__(self, workspace: Workspace, host: str = "127.0.0.1", port: int = 0) -> None:
         self.workspace = workspace
         self.page_files = _page_files()
-        info = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
-        self.address_family = info[0][0]
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        families = [info[0] for info in found]
+        # IPv4 where the name has both ("localhost"): the address the browser tries first
+        self.address_family = socket.AF_INET if socket.AF_INET in families else families[0]
         self.loopback = is_loopback(host)
         super().__init__((host, port), _Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away (a reload, a closed tab) is no error to report."""
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
 
     @property
     def port(self) -> int:

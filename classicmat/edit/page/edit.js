@@ -97,6 +97,7 @@ async function start() {
   }
   el.result.width = W;
   el.result.height = H;
+  el.size.max = String(Math.max(200, Math.round(Math.max(W, H) / 4)));
   el.photo.getContext("2d").drawImage(photo, 0, 0);
 
   const scratch = document.createElement("canvas");
