@@ -580,3 +580,8 @@ def test_an_unreadable_image_is_refused_at_the_start(tmp_path):
     (tmp_path / "bad.png").write_bytes(b"not an image")
     with pytest.raises(ValueError, match="not a readable image"):
         Workspace(tmp_path / "bad.png")
+
+
+def test_an_unknown_method_is_refused_at_the_start(files):
+    with pytest.raises(ValueError, match=r"unknown method 'nope' \(choose from cf, "):
+        Workspace(files[0], method="nope")

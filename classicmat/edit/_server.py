@@ -160,8 +160,7 @@ class _Handler(BaseHTTPRequestHandler):
         if self.close_connection:
             self.send_header("Connection", "close")
         self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+        self.wfile.write(body)
 
     def _send_json(self, value: Any) -> None:
         self._send(200, json.dumps(value).encode(), "application/json")
@@ -218,6 +217,7 @@ class _Handler(BaseHTTPRequestHandler):
         """Refuse an oversized body before the client sends it (``Expect: 100-continue``)."""
         problem = self._length_problem() if self.command == "POST" else None
         if problem is not None:
+            self._body_read = True  # nothing sent yet: no need to drain it
             self.close_connection = True
             self._send_refusal(*problem)
             return False
@@ -268,6 +268,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _route(self, verb: str) -> None:
         self._body_read = verb != "POST"  # until _read_body has read it
+        if verb != "POST" and self.headers.get("Content-Length", "0").strip() != "0":
+            self.close_connection = True  # a body no route reads: never parse it as a request
         try:
             self._check_host()
             parts = urlsplit(self.path)

@@ -99,7 +99,8 @@ class Workspace:
     Raises
     ------
     FileNotFoundError, ValueError
-        An input that cannot be read, or a trimap of another size.
+        An input that cannot be read, a trimap of another size, or a method
+        the page does not offer.
     """
 
     def __init__(
@@ -120,7 +121,10 @@ class Workspace:
         if self.trimap_path is not None:
             self.inputs["trimap"] = self.trimap_path
         self.outputs = output_paths(self.image_path, None if out_dir is None else Path(out_dir))
-        self.method = self.check_method(method)
+        try:
+            self.method = self.check_method(method)
+        except RequestError as exc:
+            raise ValueError(exc.message) from None
         self.on_save = on_save
 
         self.image = as_image(read_image(self.image_path, kind="image", name="image"))
