@@ -28,6 +28,8 @@ _LAZY = {
     "errors": "classicmat.metrics",
     "MattingSystem": "classicmat.laplacian",
     "compile_kernels": "classicmat._warmup",
+    "MattingSession": "classicmat.session",
+    "read_scribbles": "classicmat.scribbles",
     "bayesian_matting": "classicmat.alpha.bayesian",
     "matting_laplacian": "classicmat.laplacian",
     "cf_laplacian": "classicmat.laplacian",
@@ -63,6 +65,7 @@ __all__ = [
     "ConvergenceWarning",
     "EvaluationSummary",
     "FOREGROUND_METHODS",
+    "MattingSession",
     "MattingSystem",
     "METHODS",
     "ModelSpec",
@@ -91,6 +94,7 @@ __all__ = [
     "matting_laplacian",
     "mse",
     "read_image",
+    "read_scribbles",
     "run_batch",
     "sad",
     "solve",
@@ -135,5 +139,7 @@ if TYPE_CHECKING:  # pragma: no cover
         matting_laplacian,
     )
     from .metrics import connectivity_error, errors, gradient_error, mse, sad
+    from .scribbles import read_scribbles
+    from .session import MattingSession
     from .solvers import SOLVERS, SolveResult, solve
     from .trimap import TrimapMasks, split_trimap, trimap_from_alpha, trimap_from_mask

@@ -172,3 +172,33 @@ def test_breakdown_from_round_off_is_repaired_by_a_shift_and_cg():
     assert np.linalg.norm(A @ x - b) <= 1e-10 * np.linalg.norm(b)
     result = solve(A, b, solver="direct", coords=coords, rtol=1e-10)
     assert result.converged and result.iterations > 0
+
+
+@pytest.mark.parametrize("threads", [2, 3, 8])
+def test_parallel_numeric_phase_gives_the_serial_factor(threads):
+    """Subtrees factorised side by side, each on its own region of the stack:
+    the same factor as one thread (the test fronts are small: BLAS rounding
+    does not depend on the thread count there)."""
+    rng = np.random.default_rng(threads)
+    image = rng.random((60, 70, 3))
+    trimap = np.where(rng.random((60, 70)) < 0.6, 0.5, np.where(rng.random((60, 70)) < 0.5, 0, 1))
+    s = cf_system(image, trimap)
+    coords = np.column_stack(np.divmod(s.unknown, 70))
+    serial = multifrontal_cholesky(s.A, coords, leaf_size=8, threads=1, factor_dtype="float64")
+    parallel = multifrontal_cholesky(
+        s.A, coords, leaf_size=8, threads=threads, factor_dtype="float64"
+    )
+    np.testing.assert_array_equal(parallel._lbuf, serial._lbuf)
+    np.testing.assert_array_equal(parallel.solve(s.b), serial.solve(s.b))
+
+
+def test_a_breakdown_in_a_thread_is_repaired_too():
+    n = 400
+    A = sp.diags_array([-np.ones(n - 1), np.r_[1.0, 2.0 * np.ones(n - 2), 1.0], -np.ones(n - 1)],
+                       offsets=[-1, 0, 1]).tocsr() - 1e-13 * sp.eye_array(n)  # fmt: skip
+    coords = np.column_stack([np.zeros(n, int), np.arange(n)])
+    b = np.random.default_rng(0).standard_normal(n)
+    b -= b.mean()
+    factor = multifrontal_cholesky(A, coords, leaf_size=8, threads=2)
+    assert factor.shift > 0.0
+    assert np.linalg.norm(A @ factor.solve(b) - b) <= 1e-10 * np.linalg.norm(b)

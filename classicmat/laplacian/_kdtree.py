@@ -165,8 +165,11 @@ def build_tree(points, leaf_size, n_tasks, pts, perm, lo_, hi_, child, box):
     (their nodes' ids in separate blocks: unused ids may remain at the end
     of a block; no node points to them).
 
-    Writes the points in tree order ``pts`` (``pts[t] = points[perm[t]]``),
-    ``perm``, and per node (arrays of :func:`tree_capacity` slots) its range
+    ``perm`` holds the rows of ``points`` in the order the build sees them
+    (``arange(n)`` usually; a build over reordered rows that starts from the
+    rows of the original order makes the same tree). Writes the points in
+    tree order ``pts`` (``pts[t] = points[perm[t]]``; not if ``pts`` has no
+    rows), ``perm``, and per node (arrays of :func:`tree_capacity` slots) its range
     ``[lo, hi)`` of tree positions, its left child (``-1`` for a leaf; the
     right child is ``child + 1``) and its bounding box (``box[node, 0]`` the
     minimum, ``box[node, 1]`` the maximum). Returns the number of node slots
@@ -174,8 +177,6 @@ def build_tree(points, leaf_size, n_tasks, pts, perm, lo_, hi_, child, box):
     """
     n, dim = points.shape
     leaf_size = max(leaf_size, 1)
-    for t in range(n):
-        perm[t] = t
     key = np.empty(n)
     # top levels, breadth first, one level at a time
     cap_top = 4 * max(n_tasks, 1) + 4
@@ -213,10 +214,40 @@ def build_tree(points, leaf_size, n_tasks, pts, perm, lo_, hi_, child, box):
     box[:level_end] = box_t[:level_end]
     for s in prange(n_sub):
         _grow(points, perm, key, level_start + s, lo_, hi_, child, box, leaf_size, base[s], False)
-    for t in prange(n):
-        for d in range(dim):
-            pts[t, d] = points[perm[t], d]
+    if pts.shape[0] == n:  # else the caller reorders ``points`` itself (in place)
+        for t in prange(n):
+            for d in range(dim):
+                pts[t, d] = points[perm[t], d]
     return cap
+
+
+@njit
+def permute_rows(points, perm, done):
+    """Reorder the rows of ``points`` in place to ``points[perm]`` (cycle by cycle).
+
+    ``done`` is an (n,) bool scratch array. One row of extra memory instead
+    of a copy of ``points``.
+    """
+    n, dim = points.shape
+    saved = np.empty(dim)
+    done[:] = False
+    for start in range(n):
+        if done[start]:
+            continue
+        # row start receives points[perm[start]], that row points[perm[perm[start]]], ...
+        for d in range(dim):
+            saved[d] = points[start, d]
+        here = start
+        while True:
+            done[here] = True
+            source = perm[here]
+            if source == start:
+                for d in range(dim):
+                    points[here, d] = saved[d]
+                break
+            for d in range(dim):
+                points[here, d] = points[source, d]
+            here = source
 
 
 @njit(inline="always")
@@ -232,11 +263,15 @@ def _box_distance(q, box, node, dim):
 
 
 @njit(parallel=True)
-def query_all(pts, perm, lo_, hi_, child, box, k, selected, n_chunks, dims, out_index, out_dist):
+def query_all(
+    pts, perm, lo_, hi_, child, box, k, selected, n_chunks, dims, out_index, column, out_dist,
+    keep_dist,
+):  # fmt: skip
     """The ``k`` nearest points of every selected point of the tree, itself included.
 
     ``selected[p]`` (original numbering) says whether point ``p`` is
-    queried; row ``p`` of ``out_index`` (original indices) and ``out_dist``
+    queried; columns ``column .. column + k - 1`` of row ``p`` of ``out_index``
+    (original indices) and, with ``keep_dist``, row ``p`` of ``out_dist``
     (squared distances, increasing) is written for selected points only.
     Queries run in tree order in ``n_chunks`` parallel chunks; each writes
     its own rows. ``dims`` is a tuple with one entry per dimension: its
@@ -309,18 +344,28 @@ def query_all(pts, perm, lo_, hi_, child, box, k, selected, n_chunks, dims, out_
                         best_t[pos] = t
                         worst = best_d[k - 1]
             for t in range(k):
-                out_index[p, t] = perm[best_t[t]]
-                out_dist[p, t] = best_d[t]
+                out_index[p, column + t] = perm[best_t[t]]
+            if keep_dist:
+                for t in range(k):
+                    out_dist[p, t] = best_d[t]
 
 
-def make_tree(points: np.ndarray, leaf_size: int, n_tasks: int) -> tuple[np.ndarray, ...]:
+def make_tree(
+    points: np.ndarray, leaf_size: int, n_tasks: int, *, start: np.ndarray | None = None
+) -> tuple[np.ndarray, ...]:
     """The tree of :func:`build_tree` in arrays allocated here:
-    ``(pts, perm, lo, hi, child, box)``."""
+    ``(pts, perm, lo, hi, child, box)``.
+
+    With ``start`` (the rows of ``points`` in the order to build from),
+    ``points`` itself is reordered to tree order in place and is ``pts`` (no
+    copy of the points).
+    """
     n, dim = points.shape
     slots = tree_capacity(n, leaf_size, n_tasks)
+    in_place = start is not None
     tree = (
-        np.empty((n, dim)),
-        np.empty(n, np.int64),
+        np.empty((0 if in_place else n, dim)),
+        np.arange(n, dtype=np.int64) if start is None else start.astype(np.int64),
         np.empty(slots, np.int64),
         np.empty(slots, np.int64),
         np.empty(slots, np.int64),
@@ -329,6 +374,9 @@ def make_tree(points: np.ndarray, leaf_size: int, n_tasks: int) -> tuple[np.ndar
     used = build_tree(points, leaf_size, n_tasks, *tree)
     if used > slots:  # pragma: no cover - tree_capacity is an upper bound
         raise RuntimeError(f"KD-tree used {used} node slots of {slots}")
+    if in_place:
+        permute_rows(points, tree[1], np.empty(n, np.bool_))
+        tree = (points, *tree[1:])
     return tree
 
 
@@ -339,6 +387,9 @@ def nearest_neighbors_all(
     selected: np.ndarray | None = None,
     leaf_size: int = 32,
     return_distance: bool = False,
+    out: np.ndarray | None = None,
+    column: int = 0,
+    order: np.ndarray | None = None,
 ):
     """Indices (n, k) of the ``k`` nearest points of each point (Euclidean), itself included.
 
@@ -353,28 +404,61 @@ def nearest_neighbors_all(
         Points per leaf of the tree (32 measured fastest here).
     return_distance : bool, optional
         Also return the (n, k) Euclidean distances, increasing along rows.
+    out : (n, m) ndarray of int32 or int64, optional
+        Write the indices into columns ``column .. column + k - 1`` of this
+        array (rows of points not selected are left as they are) and return
+        it: the passes of KNN matting fill one array, without copies.
+    column : int, optional
+        First column of ``out`` to write.
+    order : (n,) ndarray of int64, optional
+        Search in place: ``points`` (a C-contiguous float64 array) is
+        reordered to the tree's order instead of copied, and row ``i`` of
+        ``points`` is point ``order[i]`` of the numbering of ``selected`` and
+        of the results. ``order`` is updated to the new row order. This
+        saves a copy of the points: the memory peak of KNN matting on large
+        images.
 
     Returns
     -------
-    index : (n, k) ndarray of int32 (int64 above 2**31 - 1 points)
+    index : (n, k) ndarray of int32 (int64 above 2**31 - 1 points), or ``out``
     distance : (n, k) ndarray of float64, if ``return_distance``
     """
-    points = np.ascontiguousarray(points, dtype=np.float64)
+    if order is None:
+        points = np.ascontiguousarray(points, dtype=np.float64)
+    elif not (points.dtype == np.float64 and points.flags.c_contiguous and points.ndim == 2):
+        raise ValueError("an in-place search needs C-contiguous (n, dim) float64 points")
     n = points.shape[0]
     k = min(int(k), n)
     index_dtype = np.int32 if n < 2**31 else np.int64
-    out_index = np.full((n, k), -1, dtype=index_dtype)
-    out_dist = np.full((n, k), np.inf)
+    if out is None:
+        out_index = np.full((n, k), -1, dtype=index_dtype)
+        column = 0
+    else:
+        out_index = out
+        if out.shape[0] != n or out.shape[1] < column + k:
+            raise ValueError(f"out must have shape ({n}, >= {column + k}), got {out.shape}")
+    # the distances take twice the memory of the indices: only when asked for
+    out_dist = np.full((n, k) if return_distance else (1, k), np.inf)
     if n == 0 or k == 0:
         return (out_index, out_dist) if return_distance else out_index
     if selected is None:
         selected = np.ones(n, dtype=np.bool_)
     threads = numba.get_num_threads()
-    tree = make_tree(points, int(leaf_size), 2 * threads if threads > 1 else 1)
+    start = None
+    if order is not None:  # build in the caller's numbering: the same tree as unordered
+        start = np.empty(n, np.int64)
+        start[order] = np.arange(n)
+    tree = make_tree(points, int(leaf_size), 2 * threads if threads > 1 else 1, start=start)
+    if order is not None:  # tree position -> point of the caller's numbering
+        order[:] = order[tree[1]]
+        tree = (tree[0], order, *tree[2:])
     n_chunks = min(n, 64 * threads)
     selected = np.ascontiguousarray(selected, dtype=np.bool_)
     dims = (0.0,) * points.shape[1]
-    query_all(*tree, k, selected, n_chunks, dims, out_index, out_dist)
+    query_all(
+        *tree, k, selected, n_chunks, dims, out_index, column, out_dist, bool(return_distance)
+    )
+    del tree
     if return_distance:
         return out_index, np.sqrt(out_dist)
     return out_index

@@ -26,14 +26,15 @@ def _soft_kernel(features, neighbors, scale, out):
 
 
 @njit(parallel=True)
-def _grid_bound(features, h, w, offsets, k, out):
+def _grid_bound(features, row_of, h, w, offsets, k, out):
     """``out[p]``: the largest distance from pixel ``p`` to the ``k`` pixels nearest in the grid.
 
     ``offsets`` (m, 2) are (dy, dx) by increasing dy^2 + dx^2, starting with
     (0, 0); the first ``k`` inside the image are used. They are ``k``
     distinct pixels, so ``out[p]`` bounds the distance from ``p`` to its
     k-th nearest pixel in feature space from above (``inf`` if fewer than
-    ``k`` offsets fall inside the image).
+    ``k`` offsets fall inside the image). Pixel ``p``'s features are row
+    ``row_of[p]`` of ``features``.
     """
     dim = features.shape[1]
     for p in prange(h * w):
@@ -46,10 +47,11 @@ def _grid_bound(features, h, w, offsets, k, out):
             xx = x + offsets[o, 1]
             if yy < 0 or yy >= h or xx < 0 or xx >= w:
                 continue
-            q = yy * w + xx
+            q = row_of[yy * w + xx]
+            r = row_of[p]
             s = 0.0
             for c in range(dim):
-                u = features[p, c] - features[q, c]
+                u = features[r, c] - features[q, c]
                 s += u * u
             if s > worst:
                 worst = s
@@ -59,14 +61,21 @@ def _grid_bound(features, h, w, offsets, k, out):
         out[p] = np.sqrt(worst) if found == k else np.inf
 
 
-def grid_bound(features: np.ndarray, h: int, w: int, k: int) -> np.ndarray:
-    """(H W,) upper bounds of every pixel's k-th nearest distance (see :func:`_grid_bound`)."""
+def grid_bound(
+    features: np.ndarray, h: int, w: int, k: int, row_of: np.ndarray | None = None
+) -> np.ndarray:
+    """(H W,) upper bounds of every pixel's k-th nearest distance (see :func:`_grid_bound`).
+
+    ``row_of[p]`` is the row of pixel ``p`` in ``features`` (default: row ``p``).
+    """
     radius = int(np.ceil(np.sqrt(k))) + 1  # enough even in a corner of the image
     dy, dx = np.mgrid[-radius : radius + 1, -radius : radius + 1]
     order = np.argsort((dy * dy + dx * dx).ravel(), kind="stable")
     offsets = np.column_stack([dy.ravel()[order], dx.ravel()[order]]).astype(np.int64)
     out = np.empty(h * w)
-    _grid_bound(np.ascontiguousarray(features, dtype=np.float64), h, w, offsets, k, out)
+    if row_of is None:
+        row_of = np.arange(h * w, dtype=np.int64)
+    _grid_bound(np.ascontiguousarray(features, dtype=np.float64), row_of, h, w, offsets, k, out)
     return out
 
 
@@ -118,7 +127,8 @@ def _fill_reverse(neighbors, values, binary, row_id, fill, rev_src, rev_val):
                     r = row_id[i]
                     q = fill[c, r]
                     rev_src[q] = j
-                    rev_val[q] = 1.0 if binary else values[j, t]
+                    if not binary:
+                        rev_val[q] = values[j, t]
                     fill[c, r] = q + 1
 
 
@@ -192,7 +202,7 @@ def _system_rows(
                 else:
                     q = rev_ptr[r] + e - n_own
                     j = rev_src[q]
-                    a = rev_val[q]
+                    a = 1.0 if binary else rev_val[q]
                 degree += a
                 cj = col_id[j]
                 if cj < 0:
@@ -301,7 +311,8 @@ def knn_system(
     fill += rev_ptr[:-1]
     del counts
     rev_src = np.empty(int(rev_ptr[-1]), dtype=neighbors.dtype)
-    rev_val = np.empty(int(rev_ptr[-1]), dtype=np.float64)
+    # weights of the reverse lists: none to store for the binary kernel
+    rev_val = np.empty(0 if binary else int(rev_ptr[-1]), dtype=np.float64)
     _fill_reverse(neighbors, values, binary, row_id, fill, rev_src, rev_val)
     del row_id, fill
     n_chunks = max(1, min(m, numba.get_num_threads()))

@@ -359,6 +359,37 @@ def plan(node_ptr, sptr, parent, loff, foff, uoff, child_ptr, child_idx):
 
 
 @njit
+def plan_groups(sptr, group, n_groups, child_ptr, child_idx, foff, uoff, peaks):
+    """Stack offsets when the nodes are factorised in groups, each on its own stack.
+
+    ``group[j]`` is the group of node ``j`` (0 .. n_groups - 1). Each group
+    processes its nodes in postorder on a stack of its own, as :func:`plan`
+    does for all of them: a front is assembled on top of its group's stack
+    and its update matrix moved down to where the update of its first child
+    *of the same group* began (children of other groups left theirs on their
+    own stacks). Writes ``foff`` and ``uoff`` relative to the group's stack
+    and ``peaks[g]``, the size each group's stack needs.
+    """
+    N = len(group)
+    tops = np.zeros(n_groups, np.int64)
+    peaks[:] = 0
+    for j in range(N):
+        g = group[j]
+        m = sptr[j + 1] - sptr[j]
+        top = tops[g]
+        base = top
+        for q in range(child_ptr[j], child_ptr[j + 1]):
+            c = child_idx[q]
+            if group[c] == g:
+                base = uoff[c]
+                break
+        foff[j] = top
+        peaks[g] = max(peaks[g], top + m * m)
+        uoff[j] = base
+        tops[g] = base + m * m
+
+
+@njit
 def assemble(
     j, node_ptr, sptr, struct, child_ptr, child_idx, uoff,
     indptr, indices, data, perm, iperm, pos, lbuf, lo, stack, foff,

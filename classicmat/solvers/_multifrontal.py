@@ -225,16 +225,15 @@ def _analyse(A, coords, leaf_size, balance):
     return perm, iperm, node_ptr, parent, sptr, struct
 
 
-def _one_blas_thread():
-    """Limit BLAS to one thread: most fronts are small, and OpenBLAS threads
-    spinning on a shared machine made the factorisation 20x slower (measured)."""
-    from threadpoolctl import threadpool_limits
+def _factor_nodes(nodes, A, perm, iperm, node_ptr, sptr, struct, loff, foff, uoff,
+                  child_ptr, child_idx, lbuf, stack, work, pos):  # fmt: skip
+    """Assemble and factorise the fronts ``nodes`` (increasing, a postorder) in turn.
 
-    return threadpool_limits(limits=1, user_api="blas")
-
-
-def _numeric(A, perm, iperm, node_ptr, sptr, struct, loff, foff, uoff, child_ptr,
-             child_idx, lbuf, stack, work, pos):  # fmt: skip
+    Fronts are dense (LAPACK ``potrf``, BLAS ``trsm`` and ``syrk``, which
+    release the GIL, as does the numba ``assemble``): threads can factorise
+    disjoint subtrees at the same time, each with its own ``pos`` and
+    ``work`` buffers and its own region of ``stack``.
+    """
     from scipy.linalg import blas, lapack
 
     from . import _mf_kernels as K
@@ -242,11 +241,10 @@ def _numeric(A, perm, iperm, node_ptr, sptr, struct, loff, foff, uoff, child_ptr
     potrf, trsm, syrk = lapack.dpotrf, blas.dtrsm, blas.dsyrk
     indptr, indices, data = A.indptr, A.indices, A.data
     single = len(work) > 0
-    ks = np.diff(node_ptr).tolist()
-    ms = np.diff(sptr).tolist()
-    los, fos, uos = loff.tolist(), foff.tolist(), uoff.tolist()
-    for j in range(len(ks)):
-        k, m, lo = ks[j], ms[j], los[j]
+    for j in nodes.tolist():
+        k = int(node_ptr[j + 1] - node_ptr[j])
+        m = int(sptr[j + 1] - sptr[j])
+        lo = int(loff[j])
         buf, wo = (work, 0) if single else (lbuf, lo)
         K.assemble(
             j, node_ptr, sptr, struct, child_ptr, child_idx, uoff,
@@ -259,13 +257,112 @@ def _numeric(A, perm, iperm, node_ptr, sptr, struct, loff, foff, uoff, child_ptr
         if m:
             L21 = buf[wo + k * k : wo + k * k + m * k].reshape((m, k), order="F")
             trsm(1.0, L11, L21, side=1, lower=1, trans_a=1, overwrite_b=1)
-            fo, uo = fos[j], uos[j]
+            fo, uo = int(foff[j]), int(uoff[j])
             F22 = stack[fo : fo + m * m].reshape((m, m), order="F")
             syrk(-1.0, L21, beta=1.0, c=F22, lower=1, overwrite_c=1)
             if uo != fo:
                 stack[uo : uo + m * m] = stack[fo : fo + m * m]
         if single:
             lbuf[lo : lo + k * k + m * k] = work[: k * k + m * k]
+
+
+def _front_costs(node_ptr, sptr):
+    """Flops of each front: potrf k^3/3, trsm m k^2, syrk m^2 k (float, to avoid overflow)."""
+    k = np.diff(node_ptr).astype(np.float64)
+    m = np.diff(sptr).astype(np.float64)
+    return k**3 / 3.0 + m * k * k + m * m * k + 1.0
+
+
+def _partition(node_ptr, sptr, parent, child_ptr, child_idx, threads):
+    """``group[j]``: the thread that factorises node ``j``, or ``threads`` for the top.
+
+    Subtrees are independent until their root's parent: split the most
+    expensive subtree (its root joins the top, factorised last) until there
+    are ``4 * threads`` of them or none costs more than ``1 / (4 threads)``
+    of the whole, then hand them to the threads, largest first, each to the
+    least loaded (LPT). The top (the large separators) runs after them with
+    several BLAS threads.
+    """
+    import heapq
+
+    N = len(parent)
+    cost = _front_costs(node_ptr, sptr)
+    sub = cost.copy()
+    size = np.ones(N, np.int64)
+    for j in range(N):  # postorder: children before parents
+        p = parent[j]
+        if p >= 0:
+            sub[p] += sub[j]
+            size[p] += size[j]
+    total = float(sub[parent < 0].sum())
+    heap = [(-float(sub[r]), int(r)) for r in np.flatnonzero(parent < 0)]
+    heapq.heapify(heap)
+    group = np.full(N, threads, np.int64)
+    while heap and len(heap) < 4 * threads and -heap[0][0] > total / (4 * threads):
+        _, r = heapq.heappop(heap)
+        children = child_idx[child_ptr[r] : child_ptr[r + 1]]
+        if not len(children):
+            heapq.heappush(heap, (-float(sub[r]), r))
+            break
+        for c in children:
+            heapq.heappush(heap, (-float(sub[c]), int(c)))
+    load = [0.0] * threads
+    for negative, r in sorted(heap):
+        t = load.index(min(load))
+        load[t] -= negative
+        group[r - size[r] + 1 : r + 1] = t  # a subtree is a contiguous postorder range
+    return group
+
+
+def _numeric(A, perm, iperm, node_ptr, sptr, struct, loff, parent, child_ptr, child_idx,
+             lbuf, work_size, threads):  # fmt: skip
+    """The numeric factorisation into ``lbuf``; returns the stack size used."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from threadpoolctl import threadpool_limits
+
+    from . import _mf_kernels as K
+
+    N = len(parent)
+    n = A.shape[0]
+    threads = max(1, min(threads, N))
+    group = (
+        np.zeros(N, np.int64)
+        if threads == 1
+        else _partition(node_ptr, sptr, parent, child_ptr, child_idx, threads)
+    )
+    n_groups = threads + 1
+    foff = np.empty(N, np.int64)
+    uoff = np.empty(N, np.int64)
+    peaks = np.empty(n_groups, np.int64)
+    K.plan_groups(sptr, group, n_groups, child_ptr, child_idx, foff, uoff, peaks)
+    base = np.concatenate([[0], np.cumsum(peaks)[:-1]])
+    foff += base[group]
+    uoff += base[group]
+    stack = np.empty(int(peaks.sum()), np.float64)
+    common = (A, perm, iperm, node_ptr, sptr, struct, loff, foff, uoff, child_ptr, child_idx,
+              lbuf, stack)  # fmt: skip
+
+    def run(nodes):
+        if len(nodes):
+            _factor_nodes(nodes, *common, np.empty(work_size), np.empty(n, np.int64))
+
+    order = np.argsort(group, kind="stable")  # by group, postorder inside each
+    starts = np.searchsorted(group[order], np.arange(n_groups + 1))
+    parts = [order[starts[g] : starts[g + 1]] for g in range(n_groups)]
+    # BLAS on one thread while the subtrees run side by side (OpenBLAS threads
+    # spinning on a shared machine made small fronts 20x slower, measured)
+    with threadpool_limits(limits=1, user_api="blas"):
+        if threads == 1:
+            run(parts[0])
+        else:
+            with ThreadPoolExecutor(threads) as pool:
+                for future in [pool.submit(run, part) for part in parts[:threads]]:
+                    future.result()  # a breakdown in a thread is raised here
+    # the top: few, large fronts, where BLAS threads pay
+    with threadpool_limits(limits=threads, user_api="blas"):
+        run(parts[threads])
+    return stack.nbytes
 
 
 def multifrontal_cholesky(
@@ -275,6 +372,7 @@ def multifrontal_cholesky(
     leaf_size: int = DEFAULT_LEAF_SIZE,
     balance: float = 0.25,
     factor_dtype: Any = "auto",
+    threads: int | None = None,
 ) -> MultifrontalCholesky:
     """Factorise the sparse SPD matrix ``A`` whose unknowns sit on pixels.
 
@@ -297,6 +395,12 @@ def multifrontal_cholesky(
         then runs conjugate gradients preconditioned by it (one or two
         iterations reach 1e-12 on matting systems). ``'auto'``: float32 when
         the float64 factor would exceed ``AUTO_FLOAT32_BYTES`` (256 MiB).
+    threads : int, optional
+        Threads of the numeric phase (default: numba's thread count, at most
+        the number of cores). Independent subtrees of the dissection are
+        factorised side by side, then the large top separators with as many
+        BLAS threads. The factor does not depend on it, except for the
+        rounding of multithreaded BLAS in the top fronts.
 
     Returns
     -------
@@ -332,7 +436,7 @@ def multifrontal_cholesky(
     uoff = np.empty(nnodes, np.int64)
     child_ptr = np.empty(nnodes + 1, np.int64)
     child_idx = np.empty(nnodes, np.int64)
-    peak = K.plan(node_ptr, sptr, parent, loff, foff, uoff, child_ptr, child_idx)
+    K.plan(node_ptr, sptr, parent, loff, foff, uoff, child_ptr, child_idx)
     t1 = time.perf_counter()
 
     if isinstance(factor_dtype, str) and factor_dtype == "auto":
@@ -340,20 +444,18 @@ def multifrontal_cholesky(
     else:
         single = np.dtype(factor_dtype) == np.float32
     lbuf = np.empty(int(loff[-1]), np.float32 if single else np.float64)
-    stack = np.empty(int(peak), np.float64)
     ks = np.diff(node_ptr)
     ms = np.diff(sptr)
     # float32 storage: each front is factorised in float64 in a work buffer
-    work = np.empty(int((ks * ks + ks * ms).max()) if single and len(ks) else 0)
-    pos = np.empty(n, np.int64)
+    work_size = int((ks * ks + ks * ms).max()) if single and len(ks) else 0
+    threads = _threads() if threads is None else int(threads)
     shift = 0.0
     factored = A
     scale = float(abs(A.diagonal()).max()) if n else 0.0
     for retry in (*BREAKDOWN_SHIFTS, None):
         try:
-            with _one_blas_thread():
-                _numeric(factored, perm, iperm, node_ptr, sptr, struct, loff, foff, uoff,
-                         child_ptr, child_idx, lbuf, stack, work, pos)  # fmt: skip
+            stack_bytes = _numeric(factored, perm, iperm, node_ptr, sptr, struct, loff, parent,
+                                   child_ptr, child_idx, lbuf, work_size, threads)  # fmt: skip
             break
         except _Breakdown:
             if retry is None or not scale > 0.0:
@@ -365,5 +467,14 @@ def multifrontal_cholesky(
     t2 = time.perf_counter()
     times = {"symbolic": t1 - t0, "numeric": t2 - t1}
     return MultifrontalCholesky(
-        A, perm, node_ptr, sptr, struct, loff, lbuf, stack.nbytes, times, shift
+        A, perm, node_ptr, sptr, struct, loff, lbuf, stack_bytes, times, shift
     )
+
+
+def _threads() -> int:
+    """Threads of the factorisation: numba's thread count, at most the number of cores."""
+    import os
+
+    import numba
+
+    return max(1, min(numba.get_num_threads(), os.cpu_count() or 1))
