@@ -232,6 +232,21 @@ def test_scribbles_a_trimap_of_a_few_strokes(client, synthetic_pair):
     np.testing.assert_array_equal(alpha, np.rint(255 * expected).astype(np.uint8))
 
 
+def test_a_second_stroke_is_solved_by_the_session_from_the_first(client, synthetic_pair):
+    """cf keeps its factorisation: a stroke that adds known pixels is an update."""
+    labels = synthetic_pair.trimap.copy()
+    assert client.post("/api/alpha?method=cf", png(labels))[0] == 200
+    labels[:, 8:11] = 0  # more background
+    status, _, data = client.post("/api/alpha?method=cf", png(labels))
+    assert status == 200, data
+    session = client.server.workspace._sessions["cf"]
+    assert isinstance(session, classicmat.MattingSession)
+    assert session.last["mode"] == "update"
+    expected = np.rint(255 * classicmat.estimate_alpha(synthetic_pair.image, labels))
+    # the session's matte is estimate_alpha's within 1e-3: in 8 bits, one level at most
+    assert np.abs(decode(data).astype(int) - expected).max() <= 1
+
+
 def test_post_cutout_is_the_rgba_cutout(client, synthetic_pair):
     status, _, data = client.post("/api/cutout?method=cf", png(synthetic_pair.trimap))
     assert status == 200, data

@@ -217,6 +217,7 @@ def test_paint_see_the_matte_undo_and_save(page, server, tmp_path):
     assert (first == 255).sum() < 4 * 90  # a thin stroke: 3 px wide, about 90 px long
 
     # a background scribble: now a matte, equal to estimate_alpha's for the trimap sent
+    # (the first solve of the session: the same computation)
     bg_stroke = [(25, 15), (30, 60), (25, 105)]
     sent, status, _ = _answer(page, lambda: _drag(page, bg_stroke, "scribble-bg"))
     assert status == 200

@@ -1,12 +1,11 @@
 """The one place where the page's mattes are solved: a session per method.
 
-The page asks for a new matte after every stroke, on the same image. Part 2
-of issue 17 adds ``classicmat.MattingSession(image, method=..., **options)``,
-whose ``.solve(trimap)`` keeps what does not change between solves (the
-Laplacian, the factorisation, the previous alpha as a warm start). Until it
-is there, :func:`open_session` returns :class:`EstimateAlphaSession`, which
-has the same interface and calls :func:`classicmat.estimate_alpha` each
-time. To use the real session, change :func:`open_session` only.
+The page asks for a new matte after every stroke, on the same image.
+:func:`open_session` gives it a :class:`classicmat.MattingSession` per
+method, whose ``.solve(trimap)`` keeps what does not change between solves
+(the factorisation, the neighbour lists, the previous alpha as a warm
+start). Every solve of the server goes through :func:`open_session`: the
+one place to change how they are made.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-__all__ = ["EstimateAlphaSession", "Session", "open_session"]
+__all__ = ["Session", "open_session"]
 
 
 class Session(Protocol):
@@ -26,37 +25,17 @@ class Session(Protocol):
         ...  # pragma: no cover
 
 
-class EstimateAlphaSession:
-    """``MattingSession``'s interface over :func:`classicmat.estimate_alpha` (no reuse).
-
-    Parameters
-    ----------
-    image : (H, W, C) ndarray of float64
-        The photo, already validated (:func:`classicmat._validation.as_image`).
-    method : str
-        A registered method name.
-    **options
-        Options of the method, checked on the first solve.
-    """
-
-    def __init__(self, image: np.ndarray, method: str = "cf", **options: Any) -> None:
-        self.image = image
-        self.method = method
-        self.options = options
-
-    def solve(self, trimap: Any) -> np.ndarray:
-        from ..alpha import estimate_alpha
-
-        return estimate_alpha(self.image, trimap, method=self.method, **self.options)
-
-
 def open_session(image: np.ndarray, method: str) -> Session:
     """A session that solves mattes of ``image`` with ``method``.
 
-    Replace the body with ``return classicmat.MattingSession(image,
-    method=method)`` once the session of part 2 is on main (its matte is the
-    same as :func:`classicmat.estimate_alpha`'s within 1e-3, so the 8-bit
-    answer of ``POST /api/alpha`` may then differ by one level where a value
-    sits on a rounding boundary).
+    :class:`classicmat.MattingSession`: cf keeps the factorisation of its
+    first solve and solves a stroke that adds known pixels by conjugate
+    gradients from the previous matte; knn keeps every pixel's neighbour
+    lists; other methods solve afresh. Its matte equals
+    :func:`classicmat.estimate_alpha`'s within 1e-3, so the 8-bit answer of
+    ``POST /api/alpha`` equals ``estimate_alpha``'s, or differs by one level
+    where a value sits on a rounding boundary.
     """
-    return EstimateAlphaSession(image, method)
+    from ..session import MattingSession
+
+    return MattingSession(image, method=method)
