@@ -10,6 +10,7 @@
     classicmat batch IMAGES_DIR TRIMAPS_DIR -o OUT_DIR [--method NAME] [--jobs N] ...
     classicmat score --pred DIR --gt DIR --trimap DIR [--out scores.csv] [--resize] ...
     classicmat compile [--method NAME]
+    classicmat edit IMAGE [TRIMAP] [--port P] [--host H] [--no-browser] ...
     classicmat --version
 
 A first argument that is a subcommand name runs that subcommand (one module
@@ -66,6 +67,7 @@ SUBCOMMANDS = {
     "batch": "batch",
     "score": "score",
     "compile": "compile",
+    "edit": "edit",
 }
 
 
