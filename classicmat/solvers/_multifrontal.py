@@ -91,7 +91,8 @@ class MultifrontalCholesky:
     factor_nnz : int
         Nonzeros of ``L`` (lower triangles of the diagonal blocks counted once).
     nbytes : int
-        Bytes of the stored factor (diagonal blocks stored square).
+        Bytes of the stored factor (diagonal blocks stored square in float64,
+        their lower triangles only in float32).
     stack_bytes : int
         Peak bytes of the update-matrix stack during the factorisation.
     times : dict
@@ -496,6 +497,7 @@ def multifrontal_cholesky(
     if not 0.0 <= balance < 0.5:
         raise ValueError(f"balance must be in [0, 0.5), got {balance!r}")
     perm, iperm, node_ptr, parent, sptr, struct = _analyse(A, coords, int(leaf_size), balance)
+    del coords
     child_ptr, child_idx = _children(parent)
     loff = _offsets(node_ptr, sptr, packed=False)
     t1 = time.perf_counter()
