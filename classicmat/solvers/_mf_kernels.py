@@ -461,19 +461,21 @@ def renumber(node_ptr, sptr, struct, order, new_ptr, new_sptr, new_struct, newpo
 
 
 @njit
-def supernodal_solve(node_ptr, sptr, struct, lbuf, loff, packed, y):
+def supernodal_solve(node_ptr, sptr, struct, lbuf, loff, packed, forward, backward, y):
     """Overwrite ``y`` (new numbering) with ``(L L^T)^{-1} y``.
 
     Node ``j``'s ``L11`` is stored at ``loff[j]`` column-major, full
     (``packed = 0``) or its lower triangle only, column after column
-    (``packed = 1``); ``L21`` (column-major) follows it.
+    (``packed = 1``); ``L21`` (column-major) follows it. ``forward`` and
+    ``backward`` (0 or 1) choose the substitutions: ``L^{-1} y``, then
+    ``L^{-T}`` of that.
     """
     N = len(node_ptr) - 1
     mmax = 0
     for j in range(N):
         mmax = max(mmax, sptr[j + 1] - sptr[j])
     t = np.empty(mmax, np.float64)
-    for j in range(N):  # forward: L z = y
+    for j in range(N if forward else 0):  # forward: L z = y
         start = node_ptr[j]
         k = node_ptr[j + 1] - start
         s0 = sptr[j]
@@ -492,7 +494,7 @@ def supernodal_solve(node_ptr, sptr, struct, lbuf, loff, packed, y):
                 t[r] += lbuf[col + r] * v
         for r in range(m):
             y[struct[s0 + r]] -= t[r]
-    for j in range(N - 1, -1, -1):  # backward: L^T x = z
+    for j in range(N - 1 if backward else -1, -1, -1):  # backward: L^T x = z
         start = node_ptr[j]
         k = node_ptr[j + 1] - start
         s0 = sptr[j]

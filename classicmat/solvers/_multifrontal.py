@@ -129,7 +129,90 @@ class MultifrontalCholesky:
         y = b[self._perm]
         packed = int(self._lbuf.dtype == np.float32)
         K.supernodal_solve(
-            self._node_ptr, self._sptr, self._struct, self._lbuf, self._loff, packed, y
+            self._node_ptr, self._sptr, self._struct, self._lbuf, self._loff, packed, 1, 1, y
+        )
+        x = np.empty_like(y)
+        x[self._perm] = y
+        return x
+
+    def _blocks(self, j):
+        """Node ``j``'s ``L11`` (k x k, lower triangle valid) and ``L21`` (m x k), float64."""
+        k = int(self._node_ptr[j + 1] - self._node_ptr[j])
+        m = int(self._sptr[j + 1] - self._sptr[j])
+        lo = int(self._loff[j])
+        if self._lbuf.dtype == np.float32:
+            kp = k * (k + 1) // 2
+            flat = np.zeros(k * k)
+            flat[_lower_columns(k)] = self._lbuf[lo : lo + kp]
+            L21 = self._lbuf[lo + kp : lo + kp + m * k].astype(np.float64)
+        else:
+            flat = self._lbuf[lo : lo + k * k]
+            L21 = self._lbuf[lo + k * k : lo + k * k + m * k]
+        return flat.reshape((k, k), order="F"), L21.reshape((m, k), order="F")
+
+    def _parents(self) -> np.ndarray:
+        """The assembly tree: the parent of every node (-1 for a root)."""
+        if getattr(self, "_parent", None) is None:
+            m = np.diff(self._sptr)
+            first = self._struct[self._sptr[:-1][m > 0]]
+            parent = np.full(self.nfronts, -1, np.int64)
+            parent[m > 0] = np.searchsorted(self._node_ptr, first, side="right") - 1
+            self._parent = parent
+        return self._parent
+
+    def inverse_factor_columns(
+        self, idx: Any, *, max_entries: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """``rows, Y``: the columns ``Y = L^{-1} P e_i`` for the unknowns ``idx``.
+
+        ``L^{-1} P e_i`` is zero but on the nodes of the assembly tree from
+        unknown ``i``'s node up to its root; ``rows`` (new numbering, sorted)
+        are the pixels of all those nodes and ``Y`` (``len(rows)`` x
+        ``len(idx)``, float64) the columns on them. Then ``Y.T @ Y`` is
+        ``A^{-1}[idx][:, idx]`` (of the factorised matrix). The work is
+        dense (BLAS) on those nodes only. ``None`` if ``Y`` would have more
+        than ``max_entries`` entries.
+        """
+        from scipy.linalg import solve_triangular
+
+        idx = np.asarray(idx, dtype=np.int64)
+        iperm = np.empty_like(self._perm)
+        iperm[self._perm] = np.arange(self.n)
+        new = iperm[idx]
+        parent = self._parents()
+        nodes = set()
+        for j in np.unique(np.searchsorted(self._node_ptr, new, side="right") - 1).tolist():
+            while j >= 0 and j not in nodes:
+                nodes.add(j)
+                j = int(parent[j])
+        nodes = np.array(sorted(nodes), dtype=np.int64)
+        starts, stops = self._node_ptr[nodes], self._node_ptr[nodes + 1]
+        sizes = stops - starts
+        if max_entries is not None and int(sizes.sum()) * len(idx) > max_entries:
+            return None
+        rows = np.repeat(stops - np.cumsum(sizes), sizes) + np.arange(int(sizes.sum()))
+        where = np.full(self.n, -1, np.int64)
+        where[rows] = np.arange(len(rows))
+        Y = np.zeros((len(rows), len(idx)))
+        Y[where[new], np.arange(len(idx))] = 1.0
+        for j, start, k in zip(nodes.tolist(), starts.tolist(), sizes.tolist(), strict=True):
+            at = int(where[start])
+            L11, L21 = self._blocks(j)
+            block = solve_triangular(L11, Y[at : at + k], lower=True, check_finite=False)
+            Y[at : at + k] = block
+            if L21.shape[0]:
+                below = where[self._struct[self._sptr[j] : self._sptr[j + 1]]]
+                Y[below] -= L21 @ block
+        return rows, Y
+
+    def backward(self, z: Any) -> np.ndarray:
+        """``P^T L^{-T} z`` for ``z`` in the new numbering (a result in the original one)."""
+        from . import _mf_kernels as K
+
+        y = np.array(z, dtype=np.float64)
+        packed = int(self._lbuf.dtype == np.float32)
+        K.supernodal_solve(
+            self._node_ptr, self._sptr, self._struct, self._lbuf, self._loff, packed, 0, 1, y
         )
         x = np.empty_like(y)
         x[self._perm] = y
