@@ -142,9 +142,11 @@ def bench_stages(case: str, repeat: int) -> dict:
         e = transparency_error(image, masks)
         t["transparency test"] = time.perf_counter() - start
         start = time.perf_counter()
-        trimmed = trim_trimap(image, masks, **trims) if trims["cs_trim"] or trims[
-            "patch_trim"
-        ] else masks
+        trimmed = (
+            trim_trimap(image, masks, **trims)
+            if trims["cs_trim"] or trims["patch_trim"]
+            else masks
+        )
         t["trimming"] = time.perf_counter() - start
         use_ku = defaults["known_to_unknown"] == "on" or (
             defaults["known_to_unknown"] == "auto" and e <= defaults["transparency_threshold"]
@@ -280,9 +282,7 @@ def report(rows, others, stages, large) -> str:
         lines.append("| image | pixels | unknown | time (s) | peak RSS (MB) | SAD | MSE x1e3 |")
         lines.append("|---|---:|---:|---:|---:|---:|---:|")
         for name, m in large.items():
-            errs = (
-                f"{m['sad']:.1f} | {m['mse'] * 1e3:.2f}" if "sad" in m else "- | -"
-            )
+            errs = f"{m['sad']:.1f} | {m['mse'] * 1e3:.2f}" if "sad" in m else "- | -"
             lines.append(
                 f"| {name} | {m['pixels']} | {m['unknown']} | {m['time']:.2f} "
                 f"| {m['peak_rss_mb']:.0f} | {errs} |"
@@ -301,8 +301,8 @@ def main() -> None:
     parser.add_argument("--skip-cases", action="store_true", help="only --stages/large")
     args = parser.parse_args()
     subset = args.subset.split(",") if args.subset else None
-    rows, others = ([], other_methods()) if args.skip_cases else bench_alphamatting(
-        args.repeat, subset
+    rows, others = (
+        ([], other_methods()) if args.skip_cases else bench_alphamatting(args.repeat, subset)
     )
     stages = None
     if args.stages:

@@ -308,7 +308,7 @@ def test_window_gaussians_and_bhattacharyya_match_numpy():
     image = rng.random((6, 7, 3))
     n = 42
     mean, cov, logdet = np.empty((n, 3)), np.empty((n, 6)), np.empty(n)
-    window_gaussians(image, 1e-4, mean, cov, logdet)
+    window_gaussians(image, 1e-4, mean, cov, logdet, 0, image.shape[0])
     full = np.empty((n, 3, 3))
     for p in range(n):
         y, x = divmod(p, 7)
@@ -321,7 +321,7 @@ def test_window_gaussians_and_bhattacharyya_match_numpy():
     rows = np.array([3, 20, 41])
     candidates = np.array([[0, 5, 9], [20, 1, 2], [7, 8, 30]])
     out = np.empty(3)
-    best_match(mean, cov, logdet, rows, candidates, 1e-4, out)
+    best_match(mean, cov, logdet, rows, candidates, 1e-4, out, 0, rows.size)
     for t, p in enumerate(rows):
         ref = min(bhattacharyya(mean[p], full[p], mean[q], full[q]) for q in candidates[t])
         assert abs(out[t] - ref) < 1e-9

@@ -1,14 +1,16 @@
 """numba kernels of information-flow matting (compiled on first use, cached on disk).
 
-Every parallel loop runs over rows (pixels, or chunks of them) that write
-their own entries of the outputs only.
+The kernels are serial; each runs on a span of rows (pixels) and writes its
+own entries of the outputs only. The wrappers at the end run the spans side
+by side (:mod:`classicmat._parallel`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .._jit import njit, prange
+from .._jit import njit
+from .._parallel import run_parallel, spans, thread_count
 
 
 @njit(inline="always")
@@ -81,20 +83,22 @@ def _mixture(colors, p, nbr, t, k, reg, v):  # pragma: no cover - compiled
     return total
 
 
-@njit(parallel=True)
-def mixture_weights(colors, rows, nbr, reg, out):  # pragma: no cover - compiled
+@njit
+def _mixture_weights(colors, rows, nbr, reg, out, v, start, stop):  # pragma: no cover - compiled
     """``out[t, :]``: the colour-mixture weights of pixel ``rows[t]`` over its
-    neighbours ``nbr[t, :]`` (see :func:`_mixture`); each row sums to 1."""
-    m, k = nbr.shape
-    for t in prange(m):
-        v = np.empty(k)
+    neighbours ``nbr[t, :]`` (see :func:`_mixture`); each row sums to 1.
+    Rows ``start .. stop - 1``; ``v`` (k) is a work array."""
+    k = nbr.shape[1]
+    for t in range(start, stop):
         total = _mixture(colors, rows[t], nbr, t, k, reg, v)
         for j in range(k):
             out[t, j] = v[j] / total
 
 
-@njit(parallel=True)
-def known_to_unknown(colors, rows, nbr, k_fg, reg, w_fg, eta):  # pragma: no cover - compiled
+@njit
+def _known_to_unknown(
+    colors, rows, nbr, k_fg, reg, w_fg, eta, v, start, stop
+):  # pragma: no cover - compiled
     """The known-to-unknown flow of pixel ``rows[t]``: one mixture over its
     neighbours ``nbr[t, :k_fg]`` in the foreground and ``nbr[t, k_fg:]`` in
     the background (Aksoy et al. 2017, eqs. 1 and 4-7).
@@ -105,12 +109,11 @@ def known_to_unknown(colors, rows, nbr, k_fg, reg, w_fg, eta):  # pragma: no cov
     and ``c_B`` alike, clipped to [0, 1] (the layer colours can leave the
     colour cube); weights sums of magnitude below 1e-9 are taken as 1e-9
     with their sign (a layer that takes no part in the mixture has no
-    defined colour).
+    defined colour). Rows ``start .. stop - 1``; ``v`` (k) is a work array.
     """
-    m, k = nbr.shape
+    k = nbr.shape[1]
     c = colors.shape[1]
-    for t in prange(m):
-        v = np.empty(k)
+    for t in range(start, stop):
         total = _mixture(colors, rows[t], nbr, t, k, reg, v)
         wf = 0.0
         f0 = 0.0
@@ -146,12 +149,13 @@ def known_to_unknown(colors, rows, nbr, k_fg, reg, w_fg, eta):  # pragma: no cov
         eta[t] = min(d / c, 1.0)
 
 
-@njit(parallel=True)
-def drop_self(nbr, rows, out):  # pragma: no cover - compiled
+@njit
+def _drop_self(nbr, rows, out, start, stop):  # pragma: no cover - compiled
     """``out[t]``: the list ``nbr[t]`` (one entry longer) without ``rows[t]``,
-    or without its last entry if ``rows[t]`` is not in it. Returns nothing."""
-    m, k1 = nbr.shape
-    for t in prange(m):
+    or without its last entry if ``rows[t]`` is not in it; rows ``start ..
+    stop - 1``."""
+    k1 = nbr.shape[1]
+    for t in range(start, stop):
         at = 0
         for j in range(k1):
             if nbr[t, j] != rows[t] and at < k1 - 1:
@@ -159,15 +163,16 @@ def drop_self(nbr, rows, out):  # pragma: no cover - compiled
                 at += 1
 
 
-@njit(parallel=True)
-def drop_mutual(nbr, out):  # pragma: no cover - compiled
+@njit
+def _drop_mutual(nbr, out, start, stop):  # pragma: no cover - compiled
     """``out``: the lists ``nbr`` (row ``i``: the neighbours of point ``i``)
     with ``j`` removed from the list of ``i`` when ``i`` is also in the list
     of ``j`` and ``j < i`` (set to -1): every pair found from both sides is
     then listed once, so that ``W + W^T`` of the lists is the union graph
-    (``max(W, W^T)``) rather than counting such pairs twice."""
-    n, k = nbr.shape
-    for i in prange(n):
+    (``max(W, W^T)``) rather than counting such pairs twice. Rows ``start
+    .. stop - 1``."""
+    k = nbr.shape[1]
+    for i in range(start, stop):
         for a in range(k):
             j = nbr[i, a]
             out[i, a] = j
@@ -179,9 +184,9 @@ def drop_mutual(nbr, out):  # pragma: no cover - compiled
                     break
 
 
-@njit(parallel=True)
-def mixture_rows(
-    rows_col, nbr, weights, col_id, known_alpha, cols, vals, known
+@njit
+def _mixture_rows(
+    rows_col, nbr, weights, col_id, known_alpha, cols, vals, known, start, stop
 ):  # pragma: no cover - compiled
     """The rows ``e_p - sum_q w_pq e_q`` of the colour-mixture flow, by columns.
 
@@ -190,9 +195,10 @@ def mixture_rows(
     value ``-weights[t, j]`` at ``cols[t, j + 1] = col_id[q]``; a neighbour
     outside the system (``col_id[q] < 0``, a fixed known pixel) gets column
     -1 and value 0, and its part ``-w_pq alpha_q`` goes to ``known[t]``.
+    Rows ``start .. stop - 1``.
     """
-    m, k = nbr.shape
-    for t in prange(m):
+    k = nbr.shape[1]
+    for t in range(start, stop):
         cols[t, 0] = rows_col[t]
         vals[t, 0] = 1.0
         s = 0.0
@@ -233,24 +239,27 @@ def transpose_rows(cols, vals, n_cols, indptr, indices, data):  # pragma: no cov
                 fill[c] = e + 1
 
 
-@njit(parallel=True)
-def apply_operator(
-    cols, vals, t_ptr, t_idx, t_val, s_ptr, s_idx, s_val, x, z, y
-):  # pragma: no cover - compiled
-    """``y = R^T (R x) + S x`` for the mixture rows ``R`` (fixed-width
-    ``cols``/``vals``), their transpose ``R^T`` (CSR ``t_*``) and the sparse
-    rest ``S`` (CSR ``s_*``). ``z`` (rows of R) is scratch. Both parallel
-    loops write their own entries of ``z`` and ``y`` only."""
-    m, k = cols.shape
-    for t in prange(m):
+@njit
+def _mixture_apply(cols, vals, x, z, start, stop):  # pragma: no cover - compiled
+    """``z[t] = (R x)[t]`` for the fixed-width mixture rows ``R`` (``cols``/``vals``,
+    column -1 = no entry), rows ``start .. stop - 1``."""
+    k = cols.shape[1]
+    for t in range(start, stop):
         s = 0.0
         for j in range(k):
             c = cols[t, j]
             if c >= 0:
                 s += vals[t, j] * x[c]
         z[t] = s
-    n = y.shape[0]
-    for i in prange(n):
+
+
+@njit
+def _gather_apply(
+    t_ptr, t_idx, t_val, s_ptr, s_idx, s_val, x, z, y, start, stop
+):  # pragma: no cover - compiled
+    """``y[i] = (R^T z)[i] + (S x)[i]`` for ``R^T`` (CSR ``t_*``) and the sparse
+    rest ``S`` (CSR ``s_*``), rows ``start .. stop - 1``."""
+    for i in range(start, stop):
         s = 0.0
         for e in range(t_ptr[i], t_ptr[i + 1]):
             s += t_val[e] * z[t_idx[e]]
@@ -259,12 +268,70 @@ def apply_operator(
         y[i] = s
 
 
-@njit(parallel=True)
-def squared_row_sums(ptr, data, out):  # pragma: no cover - compiled
-    """``out[i] = sum of data[ptr[i]:ptr[i + 1]] ** 2``."""
-    n = out.shape[0]
-    for i in prange(n):
+@njit
+def _squared_row_sums(ptr, data, out, start, stop):  # pragma: no cover - compiled
+    """``out[i] = sum of data[ptr[i]:ptr[i + 1]] ** 2``, rows ``start .. stop - 1``."""
+    for i in range(start, stop):
         s = 0.0
         for e in range(ptr[i], ptr[i + 1]):
             s += data[e] * data[e]
         out[i] = s
+
+
+def _spans(n: int) -> list[tuple[int, int]]:
+    return spans(n, 4 * thread_count())
+
+
+def mixture_weights(colors, rows, nbr, reg, out) -> None:
+    """``out`` (m, k): the colour-mixture weights (see :func:`_mixture_weights`)."""
+    k = nbr.shape[1]
+    run_parallel(
+        lambda span: _mixture_weights(colors, rows, nbr, reg, out, np.empty(k), *span),
+        _spans(nbr.shape[0]),
+    )
+
+
+def known_to_unknown(colors, rows, nbr, k_fg, reg, w_fg, eta) -> None:
+    """``w_fg``, ``eta`` (m,): the known-to-unknown flow (see :func:`_known_to_unknown`)."""
+    k = nbr.shape[1]
+    run_parallel(
+        lambda span: _known_to_unknown(
+            colors, rows, nbr, k_fg, reg, w_fg, eta, np.empty(k), *span
+        ),
+        _spans(nbr.shape[0]),
+    )
+
+
+def drop_self(nbr, rows, out) -> None:
+    """``out``: the lists without their own pixel (see :func:`_drop_self`)."""
+    run_parallel(lambda span: _drop_self(nbr, rows, out, *span), _spans(nbr.shape[0]))
+
+
+def drop_mutual(nbr, out) -> None:
+    """``out``: the lists with pairs found from both sides listed once (:func:`_drop_mutual`)."""
+    run_parallel(lambda span: _drop_mutual(nbr, out, *span), _spans(nbr.shape[0]))
+
+
+def mixture_rows(rows_col, nbr, weights, col_id, known_alpha, cols, vals, known) -> None:
+    """The rows of the colour-mixture flow (see :func:`_mixture_rows`)."""
+    run_parallel(
+        lambda span: _mixture_rows(
+            rows_col, nbr, weights, col_id, known_alpha, cols, vals, known, *span
+        ),
+        _spans(nbr.shape[0]),
+    )
+
+
+def apply_operator(cols, vals, t_ptr, t_idx, t_val, s_ptr, s_idx, s_val, x, z, y) -> None:
+    """``y = R^T (R x) + S x`` (``z``, rows of R, is scratch): two parallel passes."""
+    parts = thread_count()
+    run_parallel(lambda span: _mixture_apply(cols, vals, x, z, *span), spans(z.size, parts))
+    run_parallel(
+        lambda span: _gather_apply(t_ptr, t_idx, t_val, s_ptr, s_idx, s_val, x, z, y, *span),
+        spans(y.size, parts),
+    )
+
+
+def squared_row_sums(ptr, data, out) -> None:
+    """``out[i] = sum of data[ptr[i]:ptr[i + 1]] ** 2``."""
+    run_parallel(lambda span: _squared_row_sums(ptr, data, out, *span), _spans(out.size))

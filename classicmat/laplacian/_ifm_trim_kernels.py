@@ -1,29 +1,30 @@
 """numba kernels of information-flow matting's trimap trimming (compiled on first use).
 
-Parallel loops run over image rows or unknown pixels, each writing its own
-entries of the outputs only.
+The kernels are serial; each runs on a span of image rows or unknown pixels
+and writes its own entries of the outputs only, and the callers run the
+spans side by side with :mod:`classicmat._parallel`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .._jit import njit, prange
+from .._jit import njit
 
 
-@njit(parallel=True)
-def edge_expansion(image, is_fg, is_bg, radius, k_c, out):  # pragma: no cover - compiled
+@njit
+def edge_expansion(image, is_fg, is_bg, radius, k_c, out, y0, y1):  # pragma: no cover - compiled
     """``out[y, x]`` for every unknown pixel: 1 if it matches a known foreground
     pixel and no background one, 2 the other way round, 0 otherwise.
 
     A known pixel ``q`` at distance ``d < radius`` (pixels, Euclidean)
     matches the unknown pixel ``p`` if ``|c_p - c_q| <= k_c (1 - d / radius)``
     (Euclidean colour distance): the colour tolerance shrinks to nothing at
-    ``radius``. Known pixels get 0.
+    ``radius``. Known pixels get 0. Image rows ``y0 .. y1 - 1``.
     """
     h, w, c = image.shape
     r = int(np.ceil(radius))
-    for y in prange(h):
+    for y in range(y0, y1):
         for x in range(w):
             out[y, x] = 0
             if is_fg[y, x] or is_bg[y, x]:
@@ -54,14 +55,15 @@ def edge_expansion(image, is_fg, is_bg, radius, k_c, out):  # pragma: no cover -
                 out[y, x] = 2
 
 
-@njit(parallel=True)
-def window_gaussians(image, ridge, mean, cov, logdet):  # pragma: no cover - compiled
+@njit
+def window_gaussians(image, ridge, mean, cov, logdet, y0, y1):  # pragma: no cover - compiled
     """Mean ``mean[p]`` (C), covariance ``cov[p]`` (upper triangle: 00, 01, 02,
     11, 12, 22 for RGB; 00 for gray) plus ``ridge`` on the diagonal, and its log
     determinant, of the 3 x 3 window around every pixel (the pixels of the
-    window inside the image; covariance normalised by their number)."""
+    window inside the image; covariance normalised by their number). Image
+    rows ``y0 .. y1 - 1``."""
     h, w, c = image.shape
-    for y in prange(h):
+    for y in range(y0, y1):
         for x in range(w):
             p = y * w + x
             cnt = 0
@@ -160,13 +162,16 @@ def _bhattacharyya(mean, cov, logdet, p, q, c, floor):  # pragma: no cover - com
     return 0.125 * maha + 0.5 * (logdet_s - 0.5 * (logdet[p] + logdet[q]))
 
 
-@njit(parallel=True)
-def best_match(mean, cov, logdet, rows, candidates, floor, out):  # pragma: no cover - compiled
+@njit
+def best_match(
+    mean, cov, logdet, rows, candidates, floor, out, start, stop
+):  # pragma: no cover - compiled
     """``out[t]``: the smallest Bhattacharyya distance from the window of pixel
-    ``rows[t]`` to those of the pixels ``candidates[t, :]``."""
+    ``rows[t]`` to those of the pixels ``candidates[t, :]``, for ``t`` in
+    ``start .. stop - 1``."""
     m, k = candidates.shape
     c = mean.shape[1]
-    for t in prange(m):
+    for t in range(start, stop):
         best = np.inf
         p = rows[t]
         for j in range(k):

@@ -198,31 +198,27 @@ def _system_pixels(masks: TrimapMasks, cm_nbr: np.ndarray, hard: bool) -> np.nda
     return np.concatenate([unknown, np.flatnonzero(touched)])
 
 
-def _local_flow(image, masks, col_id, rows, epsilon):
-    """Rows ``rows`` (pixels) of the closed-form Laplacian of the 3 x 3 windows
-    touching an unknown pixel, in the columns ``col_id`` (-1: fixed pixel,
-    moved to the right-hand side): ``(indptr, indices, data, rhs)``."""
-    from ._cf_kernels import _fill_rows, _mark_windows, _row_counts, _window_stats
+def _local_flow(image, masks, col_id, pixels, epsilon):
+    """Rows ``pixels`` (in that order) of the closed-form Laplacian of the
+    3 x 3 windows touching an unknown pixel, in the columns ``col_id`` (-1:
+    fixed pixel, moved to the right-hand side): ``(indptr, indices, data, rhs)``."""
+    from .closed_form import _assemble
 
     h, w, c = image.shape
-    radius = 1
-    win_id = np.empty((h, w), dtype=np.int32 if h * w < 2**31 else np.int64)
-    n_windows = _mark_windows(masks.is_unknown, radius, win_id)
-    stats = np.empty((n_windows, 12 if c == 3 else 3))
-    _window_stats(image, win_id, radius, epsilon, stats)
-    counts = np.empty(rows.size, dtype=np.int64)
-    col_2d = col_id.reshape(h, w)
-    _row_counts(rows, col_2d, radius, counts)
-    nnz = int(counts.sum())
-    index_dtype = np.int32 if max(nnz, h * w) < 2**31 else np.int64
-    indptr = np.zeros(rows.size + 1, dtype=index_dtype)
-    np.cumsum(counts, out=indptr[1:])
-    del counts
-    indices = np.empty(nnz, dtype=index_dtype)
-    data = np.empty(nnz)
-    rhs = np.empty(rows.size)
-    _fill_rows(image, rows, col_2d, masks.is_fg, win_id, stats, radius, indptr, indices, data, rhs)
-    return indptr, indices, data, rhs
+    is_row = np.zeros(h * w, dtype=np.bool_)
+    is_row[pixels] = True
+    indptr, indices, data, rhs, rows = _assemble(
+        image, is_row.reshape(h, w), col_id.reshape(h, w), masks.is_fg, epsilon, 1,
+        is_window=masks.is_unknown,
+    )  # fmt: skip
+    if np.array_equal(rows, pixels):
+        return indptr, indices, data, rhs
+    # rows come in raster order: put them in the order of ``pixels``
+    import scipy.sparse as sp
+
+    at = np.searchsorted(rows, pixels)
+    L = sp.csr_array((data, indices, indptr), shape=(rows.size, int(col_id.max()) + 1))[at]
+    return L.indptr, L.indices, L.data, rhs[at]
 
 
 def _intra_unknown_flow(image, unknown, n_cols, k, position, weight):

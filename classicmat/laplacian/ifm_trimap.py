@@ -79,7 +79,12 @@ def _edge_trim(image, masks, radius, k_c):
     from ._ifm_trim_kernels import edge_expansion
 
     out = np.empty(masks.is_fg.shape, dtype=np.uint8)
-    edge_expansion(image, masks.is_fg, masks.is_bg, float(radius), float(k_c), out)
+    from .._parallel import run_parallel, spans, thread_count
+
+    def run(span):
+        edge_expansion(image, masks.is_fg, masks.is_bg, float(radius), float(k_c), out, *span)
+
+    run_parallel(run, spans(out.shape[0], 4 * thread_count()))
     return out == 1, out == 2
 
 
@@ -88,6 +93,7 @@ def _patch_trim(image, masks, tau_c, tau_f, ridge):
     background not at all (and the other way round), eq. 9."""
     from scipy.ndimage import binary_erosion
 
+    from .._parallel import run_parallel, spans, thread_count
     from ._ifm_trim_kernels import best_match, window_gaussians
     from ._kdtree import nearest_neighbors
 
@@ -96,7 +102,11 @@ def _patch_trim(image, masks, tau_c, tau_f, ridge):
     mean = np.empty((n, c))
     cov = np.empty((n, 6 if c == 3 else 1))
     logdet = np.empty(n)
-    window_gaussians(image, float(ridge), mean, cov, logdet)
+    parts = 4 * thread_count()
+    run_parallel(
+        lambda span: window_gaussians(image, float(ridge), mean, cov, logdet, *span),
+        spans(h, parts),
+    )
     unknown = np.flatnonzero(masks.is_unknown)
     scores = []
     for mask in (masks.is_fg, masks.is_bg):
@@ -108,7 +118,12 @@ def _patch_trim(image, masks, tau_c, tau_f, ridge):
             pool = np.flatnonzero(mask)
         nbr = pool[nearest_neighbors(mean[pool], mean[unknown], PATCH_CANDIDATES)]
         score = np.empty(unknown.size)
-        best_match(mean, cov, logdet, unknown, np.ascontiguousarray(nbr), float(ridge), score)
+        nbr = np.ascontiguousarray(nbr)
+
+        def match(span, nbr=nbr, score=score):
+            best_match(mean, cov, logdet, unknown, nbr, float(ridge), score, *span)
+
+        run_parallel(match, spans(unknown.size, parts))
         scores.append(score)
     b_fg, b_bg = scores
     return (
