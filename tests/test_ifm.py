@@ -181,6 +181,41 @@ def test_combined_matrix_is_symmetric_positive_definite(seed, hard, ku):
     assert np.linalg.eigvalsh(A).min() > 0.0
 
 
+def adversarial(kind, h=8, w=16):
+    """Images that make the local and mixture terms degenerate: one flat
+    colour, two flat colours (repeated features, ties in every neighbour
+    search), colours on a line, and a flat gray image."""
+    image = np.full((h, w, 3), 0.4)
+    if kind == "two flat colours":
+        image[:, w // 2 :] = (0.9, 0.1, 0.3)
+    elif kind == "colours on a line":
+        image = np.linspace(0.0, 1.0, h * w).reshape(h, w, 1) * np.array([1.0, 0.5, 0.25])
+    elif kind == "flat gray":
+        image = image[..., :1]
+    trimap = np.full((h, w), 0.5)
+    trimap[:, :3] = 0.0
+    trimap[:, -3:] = 1.0
+    return image, trimap
+
+
+@pytest.mark.parametrize("lambda_", [math.inf, 100.0], ids=["hard", "soft"])
+@pytest.mark.parametrize(
+    "kind", ["flat colour", "two flat colours", "colours on a line", "flat gray"]
+)
+def test_stays_positive_definite_on_adversarial_images(kind, lambda_):
+    """Flat colours with tiny regularisers: the matrix must stay symmetric and
+    positive definite in floating point (Cholesky succeeds), and the method
+    must return a finite matte."""
+    image, trimap = adversarial(kind)
+    tiny = {"epsilon": 1e-12, "lle_regularization": 1e-12}
+    system = built(image, trimap, lambda_, **tiny)
+    A = system.A.tocsr().toarray()
+    np.testing.assert_array_equal(A, A.T)
+    np.linalg.cholesky(A)  # raises if not positive definite
+    alpha = estimate_alpha_ifm(image, trimap, lambda_=lambda_, **tiny)
+    assert np.isfinite(alpha).all() and 0 <= alpha.min() and alpha.max() <= 1
+
+
 def test_the_unconstrained_energy_is_positive_semi_definite():
     """Without the trimap term the flows' matrix (every pixel) is PSD with the
     constants in its null space (mixture rows sum to zero, Laplacians too)."""
