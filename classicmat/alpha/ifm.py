@@ -128,7 +128,7 @@ def estimate_alpha_ifm(
         only.
     epsilon : float, optional
         Regulariser of the local flow's 3 x 3 windows (the closed-form
-        matting Laplacian; the paper gives none).
+        matting Laplacian); 1e-7 as for ``method="cf"``.
     lle_regularization : float, optional
         Ridge added to the neighbourhood correlation matrix of the mixture
         weights (10^-3 in the paper, RGB in [0, 1]).

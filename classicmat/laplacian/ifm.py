@@ -33,9 +33,10 @@ known pixels that some flow touches (the other known pixels solve
 ``A = sigma_CM R^T R + S`` is not formed: ``R^T R`` has about 100 nonzeros
 per row (the mixture rows of the unknown pixels that list a pixel, 21
 entries each) and would cost ten times the memory of ``R``. The system's
-``A`` is an :class:`IFMOperator` that applies ``R`` then ``R^T`` (numba,
-parallel) plus the sparse rest ``S``, with its diagonal for the Jacobi
-preconditioner; ``A.tocsr()`` forms the matrix for the other solvers.
+``A`` is an :class:`IFMOperator` that applies ``R`` then ``R^T`` (serial
+numba kernels on spans of rows, run on threads) plus the sparse rest ``S``,
+with its diagonal for the Jacobi preconditioner; ``A.tocsr()`` forms the
+matrix for the other solvers.
 """
 
 from __future__ import annotations
