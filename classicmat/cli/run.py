@@ -351,6 +351,10 @@ def run(argv: list[str]) -> int:
     if args.auto_trimap is not None:
         _auto_trimap_options(args)  # checked now; used once the model is loaded
     paths = _check_paths(args, options)
+    from .. import _ahead
+
+    for module in func.ahead(func.check(options)):  # a cold cache: compile meanwhile
+        _ahead.start(module)
 
     from .._warnings import ClassicmatWarning
     from ..io import read_image, write_images
