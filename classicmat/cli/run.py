@@ -353,7 +353,8 @@ def run(argv: list[str]) -> int:
     paths = _check_paths(args, options)
     from .. import _ahead
 
-    for module in func.ahead(func.check(options)):  # a cold cache: compile meanwhile
+    ahead = getattr(func, "ahead", None)  # kernel modules to compile meanwhile
+    for module in ahead(func.check(options)) if ahead is not None else ():
         _ahead.start(module)
 
     from .._warnings import ClassicmatWarning
