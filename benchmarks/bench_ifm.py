@@ -122,7 +122,6 @@ def bench_stages(case: str, repeat: int) -> dict:
 
     from threadpoolctl import threadpool_limits
 
-    import classicmat
     from classicmat.alpha import ifm as method
     from classicmat.laplacian.ifm import _ifm_system
     from classicmat.laplacian.ifm_trimap import transparency_error, trim_trimap
