@@ -75,7 +75,7 @@ def estimate_alpha_ifm(
     transparency_threshold: float = 0.03,
     trimmed_known: bool = True,
     postprocess: bool = True,
-    cs_trim: bool = False,
+    cs_trim: bool = True,
     patch_trim: bool = False,
     trim_radius: float = 10.0,
     trim_color: float = 5.0 / 255.0,
@@ -155,7 +155,11 @@ def estimate_alpha_ifm(
         ``trim_color`` shrinking with the distance) and patch-based
         (Bhattacharyya distances of 3 x 3 Gaussians, ``tau_c``, ``tau_f``,
         covariance ridge ``patch_ridge``); see
-        :func:`classicmat.laplacian.ifm_trimap.trim_trimap`.
+        :func:`classicmat.laplacian.ifm_trimap.trim_trimap`. The edge-based
+        step is on by default: on the alphamatting.com training set it
+        lowers all four mean errors and the MSE of 33 of the 40 cases
+        (docs/ifm.md); the patch-based step is off (it misclassifies
+        thousands of pixels on some images).
     trim_radius, trim_color, tau_c, tau_f, patch_ridge : float, optional
         Their settings.
     solver : str, optional
