@@ -33,25 +33,23 @@ known pixels that some flow touches (the other known pixels solve
 ``A = sigma_CM R^T R + S`` is not formed: ``R^T R`` has about 100 nonzeros
 per row (the mixture rows of the unknown pixels that list a pixel, 21
 entries each) and would cost ten times the memory of ``R``. The system's
-``A`` is an :class:`IFMOperator` that applies ``R`` then ``R^T`` (serial
-numba kernels on spans of rows, run on threads) plus the sparse rest ``S``,
-with its diagonal for the Jacobi preconditioner; ``A.tocsr()`` forms the
-matrix for the other solvers.
+``A`` is an ``IFMOperator`` (:mod:`classicmat.laplacian._ifm_operator`)
+that applies ``R`` then ``R^T`` (serial numba kernels on spans of rows, run
+on threads) plus the sparse rest ``S``, with its diagonal for the Jacobi
+preconditioner; ``A.tocsr()`` forms the matrix for the other solvers.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
-from scipy.sparse.linalg import LinearOperator
 
 from .._options import Option
 from ..trimap import TrimapMasks
 from .system import MattingSystem
 
-__all__ = ["FLOW_OPTIONS", "IFMOperator", "ifm_features"]
+__all__ = ["FLOW_OPTIONS", "ifm_features"]
 
 
 def _positive(name: str, help: str, metavar: str = "X") -> Option:
@@ -121,67 +119,6 @@ def ifm_features(image: np.ndarray, position: float) -> np.ndarray:
     h, w, c = image.shape
     rows, cols = np.divmod(np.arange(h * w, dtype=np.float64), w)
     return np.column_stack([image.reshape(-1, c), cols * (position / w), rows * (position / h)])
-
-
-class IFMOperator(LinearOperator):
-    """``A = R^T R + S``, applied without forming ``R^T R``.
-
-    Attributes
-    ----------
-    cols, vals : (m, k + 1) ndarray
-        The mixture rows ``R`` (weight folded in), fixed width; column -1
-        is no entry.
-    Rt : scipy.sparse.csr_array
-        ``R^T`` (n, m).
-    S : scipy.sparse.csr_array
-        The sparse rest (n, n): local and intra-unknown flows, diagonals.
-    """
-
-    def __init__(self, cols: np.ndarray, vals: np.ndarray, Rt: Any, S: Any) -> None:
-        n = S.shape[0]
-        super().__init__(dtype=np.float64, shape=(n, n))
-        self.cols, self.vals, self.Rt, self.S = cols, vals, Rt, S
-        self._z = np.empty(cols.shape[0])
-
-    def _matvec(self, x: np.ndarray) -> np.ndarray:
-        from ._ifm_kernels import apply_operator
-
-        x = np.ascontiguousarray(np.ravel(x), dtype=np.float64)
-        y = np.empty(self.shape[0])
-        Rt, S = self.Rt, self.S
-        apply_operator(
-            self.cols, self.vals, Rt.indptr, Rt.indices, Rt.data,
-            S.indptr, S.indices, S.data, x, self._z, y,
-        )  # fmt: skip
-        return y
-
-    def _rmatvec(self, x: np.ndarray) -> np.ndarray:
-        return self._matvec(x)  # symmetric
-
-    def diagonal(self) -> np.ndarray:
-        """``diag(A) = sum_rows R^2 + diag(S)``."""
-        from ._ifm_kernels import squared_row_sums
-
-        out = np.empty(self.shape[0])
-        squared_row_sums(self.Rt.indptr, self.Rt.data, out)
-        return out + self.S.diagonal()
-
-    def tocsr(self):
-        """``A`` as a sparse matrix (CSR, sorted indices)."""
-        A = (self.Rt @ self.Rt.T + self.S).tocsr()
-        A.sort_indices()
-        return A
-
-    @property
-    def nnz(self) -> int:
-        """Stored entries of the operator's parts (``R`` twice, ``S``)."""
-        return 2 * self.Rt.nnz + self.S.nnz
-
-    def __repr__(self) -> str:
-        return (
-            f"<IFMOperator n={self.shape[0]} mixture rows={self.cols.shape[0]}x"
-            f"{self.cols.shape[1]} S nnz={self.S.nnz}>"
-        )
 
 
 def _system_pixels(masks: TrimapMasks, cm_nbr: np.ndarray, hard: bool) -> np.ndarray:
@@ -317,6 +254,7 @@ def _ifm_system(
     import scipy.sparse as sp
 
     from ._ifm_kernels import mixture_rows, transpose_rows
+    from ._ifm_operator import IFMOperator
 
     h, w, c = image.shape
     n = h * w
