@@ -94,6 +94,9 @@ def _exercise_every_kernel() -> None:
         ("cf", {"solver": "cg-ichol"}),
         ("knn", {}),
         ("knn", {"variant": "paper"}),
+        ("lbdm", {}),
+        ("rw", {}),
+        ("lkm", {}),
         ("bayesian", {}),
     ):
         classicmat.estimate_alpha(image, trimap, method=method, **options)

@@ -31,6 +31,25 @@ METHODS.register(
     "Q. Chen, D. Li, C.-K. Tang, KNN Matting, IEEE TPAMI 35(9), 2013",
 )
 METHODS.register(
+    "lbdm",
+    "classicmat.alpha.lbdm:estimate_alpha_lbdm",
+    "learning-based digital matting: local ridge regression of alpha on colour",
+    "Y. Zheng, C. Kambhamettu, Learning Based Digital Matting, ICCV 2009",
+)
+METHODS.register(
+    "rw",
+    "classicmat.alpha.rw:estimate_alpha_rw",
+    "random-walk matting: the Dirichlet problem of a Gaussian colour-affinity graph",
+    "Grady, Schiwietz, Aharon & Westermann, Random Walks for Interactive Alpha-Matting, VIIP 2005",
+)
+METHODS.register(
+    "lkm",
+    "classicmat.alpha.lkm:estimate_alpha_lkm",
+    "large-kernel matting: the matting Laplacian of a large window, applied matrix-free",
+    "K. He, J. Sun, X. Tang, Fast Matting Using Large Kernel Matting Laplacian Matrices, "
+    "CVPR 2010",
+)
+METHODS.register(
     "bayesian",
     "classicmat.alpha.bayesian:estimate_alpha_bayesian",
     "Bayesian matting: onion-peeling MAP estimate of F, B and alpha per pixel",

@@ -55,8 +55,9 @@ def jacobi(A: Any) -> JacobiPreconditioner:
 
     Parameters
     ----------
-    A : (n, n) sparse matrix or ndarray
-        Symmetric positive definite matrix.
+    A : (n, n) sparse matrix, ndarray or LinearOperator
+        Symmetric positive definite matrix; a matrix-free ``LinearOperator``
+        must have a ``diagonal()`` method (the exact diagonal).
 
     Returns
     -------
@@ -67,9 +68,18 @@ def jacobi(A: Any) -> JacobiPreconditioner:
     ------
     ValueError
         If a diagonal entry of ``A`` is not positive.
+    TypeError
+        A ``LinearOperator`` without ``diagonal()``.
     """
-    A = as_square_csr(A)
-    d = A.diagonal()
+    if isinstance(A, LinearOperator):
+        if not callable(getattr(A, "diagonal", None)):
+            raise TypeError(
+                f"the Jacobi preconditioner of a matrix-free operator needs its diagonal: "
+                f"{type(A).__name__} has no diagonal() method"
+            )
+        d = np.asarray(A.diagonal(), dtype=np.float64)
+    else:
+        d = as_square_csr(A).diagonal()
     if not np.all(d > 0):
         bad = int(np.flatnonzero(~(d > 0))[0])
         raise ValueError(
