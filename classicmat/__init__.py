@@ -34,6 +34,8 @@ _LAZY = {
     "errors": "classicmat.metrics",
     "MattingSystem": "classicmat.laplacian",
     "compile_kernels": "classicmat._warmup",
+    "MattingSession": "classicmat.session",
+    "read_scribbles": "classicmat.scribbles",
     "bayesian_matting": "classicmat.alpha.bayesian",
     "matting_laplacian": "classicmat.laplacian",
     "cf_laplacian": "classicmat.laplacian",
@@ -54,6 +56,8 @@ _LAZY = {
     "evaluate_dataset": "classicmat.evaluate",
     "EvaluationSummary": "classicmat.evaluate",
     "run_batch": "classicmat.batch",
+    "score_predictions": "classicmat.score",
+    "ScoreSummary": "classicmat.score",
     "estimate_foreground": "classicmat.foreground",
     "FOREGROUND_METHODS": "classicmat.foreground",
     "composite": "classicmat.compose",
@@ -69,11 +73,13 @@ __all__ = [
     "ConvergenceWarning",
     "EvaluationSummary",
     "FOREGROUND_METHODS",
+    "MattingSession",
     "MattingSystem",
     "METHODS",
     "ModelSpec",
     "OnnxMatting",
     "SOLVERS",
+    "ScoreSummary",
     "SolveResult",
     "TrimapMasks",
     "__version__",
@@ -102,9 +108,11 @@ __all__ = [
     "matting_laplacian",
     "mse",
     "read_image",
+    "read_scribbles",
     "run_batch",
     "rw_laplacian",
     "sad",
+    "score_predictions",
     "solve",
     "split_trimap",
     "trimap_from_alpha",
@@ -153,5 +161,8 @@ if TYPE_CHECKING:  # pragma: no cover
         rw_laplacian,
     )
     from .metrics import connectivity_error, errors, gradient_error, mse, sad
+    from .score import ScoreSummary, score_predictions
+    from .scribbles import read_scribbles
+    from .session import MattingSession
     from .solvers import SOLVERS, SolveResult, solve
     from .trimap import TrimapMasks, split_trimap, trimap_from_alpha, trimap_from_mask

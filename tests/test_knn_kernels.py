@@ -210,3 +210,17 @@ def test_restricted_search_gives_the_same_unknown_rows(position, n_neighbors):
     B = scipy.sparse.csr_array(b[:3], shape=(rows.size, rows.size))
     assert abs(A - B).max() == 0
     np.testing.assert_array_equal(a[3], b[3])
+
+
+def test_in_place_search_reorders_the_points_and_finds_the_same_neighbours():
+    rng = np.random.default_rng(4)
+    points = rng.integers(0, 4, (3000, 3)).astype(float)  # many exact ties
+    expected = nearest_neighbors_all(points, 7)
+    work = points.copy()
+    order = np.arange(len(points), dtype=np.int64)
+    found = nearest_neighbors_all(work, 7, order=order)
+    np.testing.assert_array_equal(found, expected)
+    np.testing.assert_array_equal(work, points[order])  # rows now in tree order
+    # a second search over the reordered rows makes the same tree as over the originals
+    again = nearest_neighbors_all(work, 5, order=order)
+    np.testing.assert_array_equal(again, nearest_neighbors_all(points, 5))

@@ -172,3 +172,55 @@ def test_breakdown_from_round_off_is_repaired_by_a_shift_and_cg():
     assert np.linalg.norm(A @ x - b) <= 1e-10 * np.linalg.norm(b)
     result = solve(A, b, solver="direct", coords=coords, rtol=1e-10)
     assert result.converged and result.iterations > 0
+
+
+@pytest.mark.parametrize("threads", [2, 3, 8])
+def test_parallel_numeric_phase_gives_the_serial_factor(threads):
+    """Subtrees factorised side by side, each on its own region of the stack:
+    the same factor as one thread (the test fronts are small: BLAS rounding
+    does not depend on the thread count there)."""
+    rng = np.random.default_rng(threads)
+    image = rng.random((60, 70, 3))
+    trimap = np.where(rng.random((60, 70)) < 0.6, 0.5, np.where(rng.random((60, 70)) < 0.5, 0, 1))
+    s = cf_system(image, trimap)
+    coords = np.column_stack(np.divmod(s.unknown, 70))
+    serial = multifrontal_cholesky(s.A, coords, leaf_size=8, threads=1, factor_dtype="float64")
+    parallel = multifrontal_cholesky(
+        s.A, coords, leaf_size=8, threads=threads, factor_dtype="float64"
+    )
+    np.testing.assert_array_equal(parallel._lbuf, serial._lbuf)
+    np.testing.assert_array_equal(parallel.solve(s.b), serial.solve(s.b))
+
+
+def test_a_breakdown_in_a_thread_is_repaired_too():
+    n = 400
+    A = sp.diags_array([-np.ones(n - 1), np.r_[1.0, 2.0 * np.ones(n - 2), 1.0], -np.ones(n - 1)],
+                       offsets=[-1, 0, 1]).tocsr() - 1e-13 * sp.eye_array(n)  # fmt: skip
+    coords = np.column_stack([np.zeros(n, int), np.arange(n)])
+    b = np.random.default_rng(0).standard_normal(n)
+    b -= b.mean()
+    factor = multifrontal_cholesky(A, coords, leaf_size=8, threads=2)
+    assert factor.shift > 0.0
+    assert np.linalg.norm(A @ factor.solve(b) - b) <= 1e-10 * np.linalg.norm(b)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("holes", [False, True])
+def test_inverse_factor_columns_and_backward(dtype, holes):
+    """``Y.T @ Y`` is the block of the inverse, ``Y`` is zero off its rows, and
+    ``backward`` is ``P^T L^-T``: together ``L^-T Y`` are columns of ``A^-1``."""
+    rng = np.random.default_rng(11 + holes)
+    A, _, coords = _random_system(rng, holes=holes)
+    factor = multifrontal_cholesky(A, coords, leaf_size=7, factor_dtype=dtype)
+    inverse = np.linalg.inv(A.toarray())
+    idx = rng.choice(A.shape[0], size=9, replace=False)
+    rows, Y = factor.inverse_factor_columns(idx)
+    tol = 1e-9 if dtype == "float64" else 1e-4
+    block = inverse[np.ix_(idx, idx)]
+    assert np.abs(Y.T @ Y - block).max() <= tol * np.abs(block).max()
+    for c in range(len(idx)):
+        z = np.zeros(A.shape[0])
+        z[rows] = Y[:, c]
+        column = factor.backward(z)
+        assert np.abs(column - inverse[:, idx[c]]).max() <= tol * np.abs(inverse).max()
+    assert factor.inverse_factor_columns(idx, max_entries=len(idx)) is None

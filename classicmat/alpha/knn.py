@@ -9,9 +9,9 @@ import numpy as np
 
 from .._method import matting_method
 from .._options import Option
-from ..laplacian.knn import KNN_OPTIONS, _knn_system
+from ..laplacian.knn import KNN_OPTIONS, _knn_system, knn_features, neighbors_of
 from ..laplacian.system import SOLVER_OPTIONS, MattingSystem, solve_system
-from ..trimap import masks_of
+from ..trimap import check_has_known, masks_of
 
 #: The settings of each ``variant``; options given explicitly override them.
 VARIANTS = {
@@ -202,8 +202,18 @@ def estimate_alpha_knn(
     del trimap
     if not masks.is_unknown.any():
         return masks.is_fg.astype(np.float64)
-    system = _knn_system(
-        image, masks, n_neighbors, level, spatial_weakening, features, kernel, position, lambda_
-    )
+    check_has_known(masks)
+    # the features, then the neighbour lists, are the memory peak of large
+    # images: each is freed as soon as it is used
+    shape = image.shape[:2]
+    f = knn_features(image, level=level, features=features, position=position)
     del image
+    hard = lambda_ == math.inf
+    lists = neighbors_of(
+        f, shape, n_neighbors, level, spatial_weakening, kernel, position,
+        unknown=masks.is_unknown if hard else None,
+    )  # fmt: skip
+    del f
+    system = _knn_system(*lists, masks, lambda_)
+    del lists
     return solve_system(system, solver=solver, rtol=rtol, atol=atol, maxiter=maxiter, auto=_auto)

@@ -61,8 +61,13 @@ subcommands:
                         'classicmat evaluate --help')
   batch                 alpha mattes of a folder of images and trimaps (see
                         'classicmat batch --help')
+  score                 the same errors for predictions saved by any method
+                        (your own model's PNGs): scores.csv and the means (see
+                        'classicmat score --help')
   compile               compile and cache every numba kernel now (for a Docker
                         layer or a CI cache; see 'classicmat compile --help')
+  edit                  a local page to paint the trimap or scribbles and see the
+                        matte after each stroke (see 'classicmat edit --help')
   (a first argument that names a subcommand runs it: write ./methods for an
   image file called "methods")
 
@@ -109,10 +114,12 @@ def parser() -> Parser:
         usage="%(prog)s [options] IMAGE TRIMAP\n"
         "       %(prog)s [options] IMAGE [TRIMAP] --method onnx --model M.onnx\n"
         "       %(prog)s [options] IMAGE --auto-trimap M.onnx [--method NAME]\n"
+        "       %(prog)s [options] IMAGE --scribbles PAINTED [--method NAME]\n"
         "       %(prog)s methods\n"
         "       %(prog)s evaluate --dataset DIR --layout NAME --out DIR ...\n"
         "       %(prog)s batch IMAGES_DIR TRIMAPS_DIR -o OUT_DIR ...\n"
         "       %(prog)s compile [--method NAME]\n"
+        "       %(prog)s edit IMAGE [TRIMAP] [--port P] [--no-browser]\n"
         "       %(prog)s --version",
         description="Estimate the alpha matte of IMAGE given TRIMAP and write it as a "
         "grayscale PNG.",
@@ -153,6 +160,13 @@ def parser() -> Parser:
     )
     for _, flag, metavar, text in AUTO_TRIMAP_OPTIONS:
         auto.add_argument(flag, metavar=metavar, default=None, help=text)
+    result.add_argument(
+        "--scribbles",
+        metavar="PAINTED",
+        help="instead of TRIMAP: a copy of IMAGE with strokes painted white over the "
+        "foreground and black over the background (Levin et al.); a label map (gray, "
+        "0/255 strokes on 128) is a TRIMAP",
+    )
     fg = result.add_argument_group(
         "foreground, cutout and composite (the foreground colours are estimated from "
         "the image and the alpha matte, so the old background does not bleed through)"
@@ -192,11 +206,24 @@ def parser() -> Parser:
 
 
 def _check_positionals(args: argparse.Namespace) -> None:
-    """IMAGE is required; TRIMAP too, unless --auto-trimap or --method onnx; raise UsageError."""
-    trimap_optional = args.method == "onnx" or args.auto_trimap is not None
+    """IMAGE is required; TRIMAP too, unless --auto-trimap, --scribbles or --method onnx."""
+    trimap_optional = (
+        args.method == "onnx" or args.auto_trimap is not None or args.scribbles is not None
+    )
     if args.image is None:
         missing = "IMAGE" if trimap_optional else "IMAGE, TRIMAP"
         raise UsageError(f"the following arguments are required: {missing}")
+    if args.scribbles is not None:
+        from ..scribbles import TRIMAP_METHODS
+
+        if args.trimap is not None or args.auto_trimap is not None:
+            raise UsageError("give one of TRIMAP, --scribbles and --auto-trimap")
+        if args.method in TRIMAP_METHODS:
+            raise UsageError(
+                f"method {args.method!r} needs a trimap (known samples around every unknown "
+                f"pixel), not scribbles; with --scribbles use cf, knn or another Laplacian "
+                f"method"
+            )
     if args.auto_trimap is not None:
         if args.trimap is not None:
             raise UsageError(
@@ -244,6 +271,8 @@ def _check_paths(args: argparse.Namespace, options: dict) -> dict[str, Any]:
     inputs = {"image": check_input("image", Path(args.image))}
     if args.trimap is not None:
         inputs["trimap"] = check_input("trimap", Path(args.trimap))
+    if args.scribbles is not None:
+        inputs["scribbles"] = check_input("scribbles", Path(args.scribbles))
     if isinstance(options.get("model"), str):
         inputs["model"] = check_input("model", Path(options["model"]), "an ONNX file")
     if args.auto_trimap is not None:
@@ -343,6 +372,11 @@ def run(argv: list[str]) -> int:
             trimap = None
             if args.trimap is not None:
                 trimap = read_image(paths["inputs"]["trimap"], kind="trimap", name="trimap")
+            elif args.scribbles is not None:
+                from ..scribbles import read_scribbles
+
+                painted = read_image(paths["inputs"]["scribbles"], kind="image", name="scribbles")
+                trimap = read_scribbles(painted, image)
             alpha = func(image, trimap, **options)
             del trimap
         # compute every output first, then write them all together, so that a

@@ -1,12 +1,13 @@
 """Numba kernels of the learning-based matting Laplacian (Zheng & Kambhamettu 2009).
 
 The windows and the sparsity are those of closed-form matting, so the
-window marking and the row counts are the kernels of :mod:`._cf_kernels`;
-only the per-window model differs. In each window of ``m = (2r+1)^2``
-pixels, with ``x_i = (I_i, 1)`` (colour and a bias, ``d = c + 1`` values)
-and ``G = sum_i x_i x_i^T + epsilon I_d``, ridge regression predicts alpha
-by the hat matrix ``F = X G^-1 X^T`` and the window adds
-``(I - F)^T (I - F)`` to the Laplacian.
+window numbering and the row counts are those of :mod:`.closed_form` (in
+NumPy); only the per-window model differs. Both kernels are serial and work
+on a span of rows, run side by side by :mod:`classicmat._parallel`. In each
+window of ``m = (2r+1)^2`` pixels, with ``x_i = (I_i, 1)`` (colour and a
+bias, ``d = c + 1`` values) and ``G = sum_i x_i x_i^T + epsilon I_d``,
+ridge regression predicts alpha by the hat matrix ``F = X G^-1 X^T`` and
+the window adds ``(I - F)^T (I - F)`` to the Laplacian.
 
 Numerically: with the Cholesky factor ``G = R R^T`` (R lower triangular)
 and ``y_i = R^-1 x_i``, ``F_ij = y_i . y_j`` and ``(F^2)_ij = y_i^T C y_j``
@@ -29,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._jit import njit, prange
+from .._jit import njit
 from ._cf_kernels import _share_window
 
 
@@ -56,16 +57,15 @@ def _v(image, stats, k, yy, xx, d, y, v):  # pragma: no cover - compiled
         v[a] = s
 
 
-@njit(parallel=True)
-def _window_stats(image, win_id, r, epsilon, stats):  # pragma: no cover - compiled
-    """The factors ``R`` and ``W`` (module docstring) of every marked window."""
+@njit
+def _window_stats(image, win_id, r, epsilon, stats, G, C, y, y0, y1):  # pragma: no cover
+    """The factors ``R`` and ``W`` (module docstring) of every numbered window
+    centred in the image rows ``y0:y1``; ``G``, ``C`` (d x d) and ``y`` (d) are
+    the caller's work arrays (one set per thread)."""
     h, w, c = image.shape
     d = c + 1
     half = d * (d + 1) // 2
-    for row in prange(h):
-        G = np.empty((d, d))
-        C = np.empty((d, d))
-        y = np.empty(d)
+    for row in range(y0, y1):
         for col in range(w):
             k = win_id[row, col]
             if k < 0:
@@ -116,9 +116,26 @@ def _window_stats(image, win_id, r, epsilon, stats):  # pragma: no cover - compi
                         stats[k, half + _tri(a, b)] = s / stats[k, half + _tri(b, b)]
 
 
-@njit(parallel=True)
+@njit
 def _fill_rows(
-    image, rows, col_id, known_value, win_id, stats, r, regularization, indptr, indices, data, rhs
+    image,
+    rows,
+    col_id,
+    known_value,
+    win_id,
+    stats,
+    r,
+    regularization,
+    indptr,
+    indices,
+    data,
+    rhs,
+    acc,
+    y,
+    vi,
+    vj,
+    start,
+    stop,
 ):  # pragma: no cover - compiled
     """Fill the CSR ``indices``/``data`` of each row and its right-hand side ``rhs``.
 
@@ -129,51 +146,43 @@ def _fill_rows(
     the system of the authors' labels ``beta = 2 alpha - 1``, written for
     alpha (``(L_UU + rho I) beta_U = -L_UK beta_K``). The layout of the rows
     is that of ``_cf_kernels._fill_rows`` (same windows, same sparsity).
+    Rows ``rows[start:stop]`` only; ``acc`` ((4r+1) x (4r+1)), ``y``, ``vi``,
+    ``vj`` (d) are the caller's work arrays (one set per thread).
     """
     h, w, c = image.shape
     d = c + 1
-    size = 4 * r + 1
-    n_rows = rows.size
-    n_chunks = min(n_rows, 256)
-    for chunk in prange(n_chunks):
-        acc = np.empty((size, size))
-        y = np.empty(d)
-        vi = np.empty(d)
-        vj = np.empty(d)
-        start = chunk * n_rows // n_chunks
-        stop = (chunk + 1) * n_rows // n_chunks
-        for t in range(start, stop):
-            p = rows[t]
-            yi = p // w
-            xi = p - yi * w
-            acc[:, :] = 0.0
-            for cy in range(max(yi - r, r), min(yi + r, h - 1 - r) + 1):
-                for cx in range(max(xi - r, r), min(xi + r, w - 1 - r) + 1):
-                    k = win_id[cy, cx]
-                    _v(image, stats, k, yi, xi, d, y, vi)
-                    for yj in range(cy - r, cy + r + 1):
-                        for xj in range(cx - r, cx + r + 1):
-                            _v(image, stats, k, yj, xj, d, y, vj)
-                            q = 0.0
-                            for a in range(d):
-                                q += vi[a] * vj[a]
-                            acc[yj - yi + 2 * r, xj - xi + 2 * r] -= q
-                    acc[2 * r, 2 * r] += 1.0
-            acc[2 * r, 2 * r] += regularization
-            pos = indptr[t]
-            known = 0.0
-            row_sum = 0.0
-            for yj in range(max(yi - 2 * r, 0), min(yi + 2 * r + 1, h)):
-                for xj in range(max(xi - 2 * r, 0), min(xi + 2 * r + 1, w)):
-                    if not _share_window(yi, xi, yj, xj, r, h, w):
-                        continue
-                    value = acc[yj - yi + 2 * r, xj - xi + 2 * r]
-                    row_sum += value
-                    col = col_id[yj, xj]
-                    if col >= 0:
-                        indices[pos] = col
-                        data[pos] = value
-                        pos += 1
-                    else:
-                        known += value * known_value[yj, xj]
-            rhs[t] = 0.5 * row_sum - known
+    for t in range(start, stop):
+        p = rows[t]
+        yi = p // w
+        xi = p - yi * w
+        acc[:, :] = 0.0
+        for cy in range(max(yi - r, r), min(yi + r, h - 1 - r) + 1):
+            for cx in range(max(xi - r, r), min(xi + r, w - 1 - r) + 1):
+                k = win_id[cy, cx]
+                _v(image, stats, k, yi, xi, d, y, vi)
+                for yj in range(cy - r, cy + r + 1):
+                    for xj in range(cx - r, cx + r + 1):
+                        _v(image, stats, k, yj, xj, d, y, vj)
+                        q = 0.0
+                        for a in range(d):
+                            q += vi[a] * vj[a]
+                        acc[yj - yi + 2 * r, xj - xi + 2 * r] -= q
+                acc[2 * r, 2 * r] += 1.0
+        acc[2 * r, 2 * r] += regularization
+        pos = indptr[t]
+        known = 0.0
+        row_sum = 0.0
+        for yj in range(max(yi - 2 * r, 0), min(yi + 2 * r + 1, h)):
+            for xj in range(max(xi - 2 * r, 0), min(xi + 2 * r + 1, w)):
+                if not _share_window(yi, xi, yj, xj, r, h, w):
+                    continue
+                value = acc[yj - yi + 2 * r, xj - xi + 2 * r]
+                row_sum += value
+                col = col_id[yj, xj]
+                if col >= 0:
+                    indices[pos] = col
+                    data[pos] = value
+                    pos += 1
+                else:
+                    known += value * known_value[yj, xj]
+        rhs[t] = 0.5 * row_sum - known

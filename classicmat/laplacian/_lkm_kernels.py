@@ -13,8 +13,11 @@ per window, only box sums, whatever the radius:
 Each is two 1-D passes of running sums (add the entering value, subtract
 the leaving one), O(1) per value (``box_h``, ``box_v``). The vertical
 passes restart their running sums every ``_BLOCK`` rows, which makes the
-blocks independent (they run in parallel) and keeps the drift of the
-running sums at a few round-offs. A product is four passes, with the
+blocks independent and keeps the drift of the running sums at a few
+round-offs. Every kernel is serial and works on a span ``start:stop`` of
+rows (or of blocks of rows), run side by side on threads by the caller
+(:mod:`classicmat._parallel`); the blocks are fixed, so the result does not
+depend on the number of threads. A product is four passes, with the
 per-pixel and per-window arithmetic fused into them (``product_h``,
 ``product_v``, ``box_h``, ``product_out``).
 
@@ -36,14 +39,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._jit import njit, prange
+from .._jit import njit
 
 #: Rows per block of the vertical passes.
 _BLOCK = 32
 
 
-@njit(parallel=True)
-def box_h(src, r, full, out):  # pragma: no cover - compiled
+@njit
+def box_h(src, r, full, out, start, stop):  # pragma: no cover - compiled
     """Horizontal pass: ``out[y, x] = sum of src[y, x + o : x + o + 2r + 1]``.
 
     ``o = 0`` (``full=False``: ``out`` is ``W - 2r`` wide) or ``o = -2r``
@@ -52,7 +55,7 @@ def box_h(src, r, full, out):  # pragma: no cover - compiled
     h, ws, n_ch = src.shape
     wo = out.shape[1]
     off = -2 * r if full else 0
-    for y in prange(h):
+    for y in range(start, stop):
         acc = np.zeros(n_ch)
         for x in range(max(off, 0), min(off + 2 * r + 1, ws)):
             for q in range(n_ch):
@@ -70,14 +73,13 @@ def box_h(src, r, full, out):  # pragma: no cover - compiled
                     acc[q] -= src[y, leave, q]
 
 
-@njit(parallel=True)
-def box_v(src, r, full, out):  # pragma: no cover - compiled
+@njit
+def box_v(src, r, full, out, start, stop):  # pragma: no cover - compiled
     """Vertical pass, as :func:`box_h` along the rows, in blocks of ``_BLOCK`` rows."""
     hs, w, n_ch = src.shape
     ho = out.shape[0]
     off = -2 * r if full else 0
-    n_blocks = (ho + _BLOCK - 1) // _BLOCK
-    for block in prange(n_blocks):
+    for block in range(start, stop):
         y0 = block * _BLOCK
         y1 = min(y0 + _BLOCK, ho)
         acc = np.zeros((w, n_ch))
@@ -103,11 +105,11 @@ def box_v(src, r, full, out):  # pragma: no cover - compiled
                         acc[x, q] -= src[leave, x, q]
 
 
-@njit(parallel=True)
-def moments(image, out):  # pragma: no cover - compiled
+@njit
+def moments(image, out, start, stop):  # pragma: no cover - compiled
     """Per pixel: the colour (c values) and the products ``I_a I_b``, ``b <= a``."""
     h, w, c = image.shape
-    for y in prange(h):
+    for y in range(start, stop):
         for x in range(w):
             q = c
             for a in range(c):
@@ -125,8 +127,8 @@ def _tri(a, b):  # pragma: no cover - compiled
     return a * (a + 1) // 2 + b
 
 
-@njit(parallel=True)
-def window_stats(sums, c, r, epsilon, stats, spread):  # pragma: no cover - compiled
+@njit
+def window_stats(sums, c, r, epsilon, stats, spread, start, stop):  # pragma: no cover - compiled
     """Per window, from the window sums of :func:`moments`: ``V_k`` (packed lower
     triangle) then ``mu_k`` in ``stats``; and, for the diagonal, ``1 - 1/m -
     mu_k^T V_k mu_k``, ``V_k mu_k`` and ``V_k`` in ``spread``.
@@ -135,7 +137,7 @@ def window_stats(sums, c, r, epsilon, stats, spread):  # pragma: no cover - comp
     m = (2 * r + 1) * (2 * r + 1)
     nv = c * (c + 1) // 2
     floor = epsilon / m
-    for yc in prange(hc):
+    for yc in range(start, stop):
         mu = np.empty(c)
         R = np.empty((c, c))
         inv = np.empty((c, c))
@@ -185,14 +187,14 @@ def window_stats(sums, c, r, epsilon, stats, spread):  # pragma: no cover - comp
             spread[yc, xc, 0] = 1.0 - 1.0 / m - quad
 
 
-@njit(parallel=True)
-def diagonal(image, spread_sums, counts_y, counts_x, out):  # pragma: no cover - compiled
+@njit
+def diagonal(image, spread_sums, counts_y, counts_x, out, start, stop):  # pragma: no cover
     """``L_ii = sum_k [1 - (1 + (I_i - mu_k)^T m V_k (I_i - mu_k)) / m]``, expanded:
     ``sum_k (1 - 1/m - mu_k^T V_k mu_k) + 2 I_i . sum_k V_k mu_k - I_i^T (sum_k V_k) I_i``
     (``spread_sums``: the per-window terms of :func:`window_stats` summed by
     :func:`box_full`, which already counts the ``n_i`` windows)."""
     h, w, c = image.shape
-    for y in prange(h):
+    for y in range(start, stop):
         for x in range(w):
             d = spread_sums[y, x, 0]
             for a in range(c):
@@ -203,13 +205,13 @@ def diagonal(image, spread_sums, counts_y, counts_x, out):  # pragma: no cover -
             out[y, x] = d
 
 
-@njit(parallel=True)
-def product_h(image, p, r, out):  # pragma: no cover - compiled
+@njit
+def product_h(image, p, r, out, start, stop):  # pragma: no cover - compiled
     """First pass of ``L p``: the horizontal valid sums of ``(p, p I)``, per row."""
     h, w, c = image.shape
     wo = out.shape[1]
     span = 2 * r + 1
-    for y in prange(h):
+    for y in range(start, stop):
         s0 = 0.0
         s1 = 0.0
         s2 = 0.0
@@ -304,16 +306,15 @@ def _full_row(terms, r, row):  # pragma: no cover - compiled
             row[x, 3] = s3
 
 
-@njit(parallel=True)
-def product_v(src, stats, c, r, out):  # pragma: no cover - compiled
+@njit
+def product_v(src, stats, c, r, out, start, stop):  # pragma: no cover - compiled
     """Second pass: the vertical valid sums ``(P_k, Q_k)``, turned into ``(tau_k,
     u_k)`` per window row, and their horizontal full sums into ``out`` (hc, W, 1 + c)."""
     hs, wc, n_ch = src.shape
     ho = stats.shape[0]
     inv_m = 1.0 / ((2 * r + 1) * (2 * r + 1))
     flat = src.reshape(hs, wc * n_ch)
-    n_blocks = (ho + _BLOCK - 1) // _BLOCK
-    for block in prange(n_blocks):
+    for block in range(start, stop):
         y0 = block * _BLOCK
         y1 = min(y0 + _BLOCK, ho)
         acc = np.zeros(wc * n_ch)
@@ -330,16 +331,15 @@ def product_v(src, stats, c, r, out):  # pragma: no cover - compiled
                 acc[j] += flat[y + 2 * r + 1, j] - flat[y, j]
 
 
-@njit(parallel=True)
-def product_out(src, image, p, counts_y, counts_x, r, out):  # pragma: no cover - compiled
+@njit
+def product_out(src, image, p, counts_y, counts_x, r, out, start, stop):  # pragma: no cover
     """Last pass: the vertical full sums ``(T_i, U_i)`` of the window terms, and
     ``(L p)_i = n_i p_i + T_i - I_i . U_i``."""
     hc, w, n_ch = src.shape
     h = out.shape[0]
     c = n_ch - 1
     flat = src.reshape(hc, w * n_ch)
-    n_blocks = (h + _BLOCK - 1) // _BLOCK
-    for block in prange(n_blocks):
+    for block in range(start, stop):
         y0 = block * _BLOCK
         y1 = min(y0 + _BLOCK, h)
         acc = np.zeros(w * n_ch)

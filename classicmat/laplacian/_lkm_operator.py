@@ -5,7 +5,22 @@ from __future__ import annotations
 import numpy as np
 from scipy.sparse.linalg import LinearOperator
 
+from .._parallel import spans, thread_count, thread_pool
+
 __all__ = ["LargeKernelLaplacian"]
+
+
+def _blocks(n: int) -> int:
+    """Blocks of ``_lkm_kernels._BLOCK`` rows covering ``n`` rows."""
+    from ._lkm_kernels import _BLOCK
+
+    return (n + _BLOCK - 1) // _BLOCK
+
+
+def _on_spans(run, kernel, n: int, parts: int, *args) -> None:
+    """``kernel(*args, start, stop)`` on ``parts`` spans of ``range(n)``, by ``run``
+    (a :func:`classicmat._parallel.thread_pool` runner)."""
+    run(lambda span: kernel(*args, *span), spans(n, parts))
 
 
 class LargeKernelLaplacian(LinearOperator):
@@ -38,46 +53,54 @@ class LargeKernelLaplacian(LinearOperator):
         # number of windows holding each pixel: n_i = counts_y[y] * counts_x[x]
         self._counts_y = _window_counts(h, radius)
         self._counts_x = _window_counts(w, radius)
-        # the moments of the image summed over every window (c + nv channels)
-        per_pixel = np.empty((h, w, c + nv))
-        K.moments(image, per_pixel)
-        sums = self._box_valid(per_pixel)
-        del per_pixel
-        self._stats = np.empty((hc, wc, nv + c))
-        spread = np.empty((hc, wc, 1 + c + nv))
-        K.window_stats(sums, c, radius, epsilon, self._stats, spread)
-        del sums
-        spread_sums = self._box_full(spread)
-        del spread
-        self._diagonal = np.empty((h, w))
-        K.diagonal(image, spread_sums, self._counts_y, self._counts_x, self._diagonal)
-        del spread_sums
+        # the spans of every pass: a few per thread while setting up, one per
+        # thread in a product (called once per CG iteration)
+        self._parts = thread_count()
+        parts = 4 * self._parts
+        with thread_pool() as run:
+            # the moments of the image summed over every window (c + nv channels)
+            per_pixel = np.empty((h, w, c + nv))
+            _on_spans(run, K.moments, h, parts, image, per_pixel)
+            sums = self._box_valid(run, parts, per_pixel)
+            del per_pixel
+            self._stats = np.empty((hc, wc, nv + c))
+            spread = np.empty((hc, wc, 1 + c + nv))
+            _on_spans(
+                run, K.window_stats, hc, parts, sums, c, radius, epsilon, self._stats, spread
+            )
+            del sums
+            spread_sums = self._box_full(run, parts, spread)
+            del spread
+            self._diagonal = np.empty((h, w))
+            _on_spans(
+                run, K.diagonal, h, parts,
+                image, spread_sums, self._counts_y, self._counts_x, self._diagonal,
+            )  # fmt: skip
+            del spread_sums
         # work arrays of every product
         self._rows = np.empty((h, wc, 1 + c))  # horizontal window sums
         self._spread = np.empty((hc, w, 1 + c))  # window terms, summed along rows
 
-    def _box_valid(self, field: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    def _box_valid(self, run, parts: int, field: np.ndarray) -> np.ndarray:
         from . import _lkm_kernels as K
 
         h, w, n_ch = field.shape
         r = self.radius
         tmp = np.empty((h, w - 2 * r, n_ch))
-        K.box_h(field, r, False, tmp)
-        if out is None:
-            out = np.empty((h - 2 * r, w - 2 * r, n_ch))
-        K.box_v(tmp, r, False, out)
+        _on_spans(run, K.box_h, h, parts, field, r, False, tmp)
+        out = np.empty((h - 2 * r, w - 2 * r, n_ch))
+        _on_spans(run, K.box_v, _blocks(h - 2 * r), parts, tmp, r, False, out)
         return out
 
-    def _box_full(self, field: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    def _box_full(self, run, parts: int, field: np.ndarray) -> np.ndarray:
         from . import _lkm_kernels as K
 
         hc, wc, n_ch = field.shape
         r = self.radius
         tmp = np.empty((hc, wc + 2 * r, n_ch))
-        K.box_h(field, r, True, tmp)
-        if out is None:
-            out = np.empty((hc + 2 * r, wc + 2 * r, n_ch))
-        K.box_v(tmp, r, True, out)
+        _on_spans(run, K.box_h, hc, parts, field, r, True, tmp)
+        out = np.empty((hc + 2 * r, wc + 2 * r, n_ch))
+        _on_spans(run, K.box_v, _blocks(hc + 2 * r), parts, tmp, r, True, out)
         return out
 
     def diagonal(self) -> np.ndarray:
@@ -91,10 +114,18 @@ class LargeKernelLaplacian(LinearOperator):
         r = self.radius
         c = self._c
         p = np.ascontiguousarray(np.ravel(x), dtype=np.float64).reshape(h, w)
-        K.product_h(self._image, p, r, self._rows)
-        K.product_v(self._rows, self._stats, c, r, self._spread)
         out = np.empty((h, w))
-        K.product_out(self._spread, self._image, p, self._counts_y, self._counts_x, r, out)
+        parts = self._parts
+        hc = h - 2 * r
+        with thread_pool() as run:
+            _on_spans(run, K.product_h, h, parts, self._image, p, r, self._rows)
+            _on_spans(
+                run, K.product_v, _blocks(hc), parts, self._rows, self._stats, c, r, self._spread
+            )
+            _on_spans(
+                run, K.product_out, _blocks(h), parts,
+                self._spread, self._image, p, self._counts_y, self._counts_x, r, out,
+            )  # fmt: skip
         return out.ravel()
 
     def _rmatvec(self, x: np.ndarray) -> np.ndarray:

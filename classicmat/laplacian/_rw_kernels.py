@@ -3,8 +3,10 @@
 ``L = D - W + regularization * I`` on the pixel grid, with the weights
 ``w_ij = exp(-|I_i - I_j|^2 / sigma^2)`` between a pixel and every other
 pixel of the (2r+1) x (2r+1) square around it that lies in the image, and
-``D`` their row sums. Rows are built one per pixel (a gather), so the
-parallel loop writes disjoint memory. ``w_ij`` and ``w_ji`` are computed by
+``D`` their row sums. Rows are built one per pixel (a gather), by a serial
+kernel on spans of rows run side by side (:mod:`classicmat._parallel`), so
+threads write disjoint memory; the row counts are an integral-image lookup
+in NumPy (:mod:`.rw`). ``w_ij`` and ``w_ji`` are computed by
 the same operations (the squared differences do not depend on the order),
 so the matrix is exactly symmetric.
 """
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._jit import njit, prange
+from .._jit import njit
 
 
 @njit(inline="always")
@@ -25,25 +27,21 @@ def _weight(image, yi, xi, yj, xj, c, inv_sigma2):  # pragma: no cover - compile
     return np.exp(-s * inv_sigma2)
 
 
-@njit(parallel=True)
-def _row_counts(rows, col_id, r, counts):  # pragma: no cover - compiled
-    """Stored entries of each row: the diagonal and the neighbours with ``col_id >= 0``."""
-    h, w = col_id.shape
-    for t in prange(rows.size):
-        p = rows[t]
-        yi = p // w
-        xi = p - yi * w
-        n = 1
-        for yj in range(max(yi - r, 0), min(yi + r + 1, h)):
-            for xj in range(max(xi - r, 0), min(xi + r + 1, w)):
-                if (yj != yi or xj != xi) and col_id[yj, xj] >= 0:
-                    n += 1
-        counts[t] = n
-
-
-@njit(parallel=True)
+@njit
 def _fill_rows(
-    image, rows, col_id, known_value, r, inv_sigma2, regularization, indptr, indices, data, rhs
+    image,
+    rows,
+    col_id,
+    known_value,
+    r,
+    inv_sigma2,
+    regularization,
+    indptr,
+    indices,
+    data,
+    rhs,
+    start,
+    stop,
 ):  # pragma: no cover - compiled
     """Fill the CSR ``indices``/``data`` of each row (columns sorted) and ``rhs``.
 
@@ -53,9 +51,10 @@ def _fill_rows(
     regularization / 2``: the system ``L_UU beta_U = -L_UK beta_K`` of the
     labels ``beta = 2 alpha - 1``, written for alpha (the rows of ``D - W``
     sum to zero), so that the regularization pulls towards alpha = 1/2.
+    Rows ``rows[start:stop]`` only.
     """
     h, w, c = image.shape
-    for t in prange(rows.size):
+    for t in range(start, stop):
         p = rows[t]
         yi = p // w
         xi = p - yi * w

@@ -123,10 +123,21 @@ def knn_neighbors(
     are -1: this is exact for the rows of the unknown pixels, which is all
     that hard constraints need.
     """
+    f = knn_features(image, level=level, features=features, position=position)
+    return neighbors_of(
+        f, image.shape[:2], n_neighbors, level, spatial_weakening, kernel, position, unknown
+    )
+
+
+def neighbors_of(f, shape, n_neighbors, level, spatial_weakening, kernel, position, unknown=None):
+    """:func:`knn_neighbors` of the features ``f`` of an image of ``shape`` (modified in place).
+
+    The caller may free the image once its features are made: the features
+    and the lists are the memory peak of KNN matting on large images.
+    """
     from ._kdtree import nearest_neighbors_all
 
-    h, w = image.shape[:2]
-    f = knn_features(image, level=level, features=features, position=position)
+    h, w = shape
     d = f.shape[1] - 2
     if unknown is not None:
         from scipy.ndimage import distance_transform_edt
@@ -140,28 +151,36 @@ def knn_neighbors(
         else:
             scale = level / np.sqrt(h * h + w * w)
         unknown = unknown.ravel()
-    passes = []
+    # the passes side by side in one array (no copy to join them); a pass of
+    # k > H W neighbours leaves its last columns at -1, which are skipped
+    n = f.shape[0]
+    neighbors = np.full((n, sum(n_neighbors)), -1, dtype=np.int32 if n < 2**31 else np.int64)
+    # the search reorders f in place (tree order) instead of copying it;
+    # row i of f is then pixel order[i], and pixel p is row row_of[p]
+    order = np.arange(n, dtype=np.int64)
+    row_of = order.copy()
+    column = 0
     for k in n_neighbors:
         selected = None
         if unknown is not None:
             # 1e-9: margin for the rounding of the features' positions
-            bound = grid_bound(f, h, w, k)
+            bound = grid_bound(f, h, w, k, row_of)
             selected = unknown | (scale * to_unknown * (1.0 - 1e-9) <= bound)
             del bound
             scale *= spatial_weakening
         # exact KD-tree search (about 2x faster here than scipy's cKDTree)
-        passes.append(nearest_neighbors_all(f, k, selected=selected))
+        nearest_neighbors_all(f, k, selected=selected, out=neighbors, column=column, order=order)
+        row_of[order] = np.arange(n)
+        column += k
         # the next pass sees the spatial part weakened (nonlocal neighbours)
         f[:, d:] *= spatial_weakening
-    neighbors = np.hstack(passes) if len(passes) > 1 else passes[0]
-    del passes
     if kernel == "binary":
         return neighbors, None
     from ._knn_kernels import soft_kernel
 
     # as in the authors' code: the kernel uses the features as they are
     # after the last pass (spatial part weakened once per pass)
-    return neighbors, soft_kernel(f, neighbors, 1.0 / (d + 2))
+    return neighbors, soft_kernel(f[row_of], neighbors, 1.0 / (d + 2))
 
 
 def knn_laplacian(
@@ -253,38 +272,21 @@ def knn_laplacian(
 
 
 def _knn_system(
-    image: np.ndarray,
-    masks: TrimapMasks,
-    n_neighbors: tuple[int, ...],
-    level: float,
-    spatial_weakening: float,
-    features: str,
-    kernel: str,
-    position: str,
-    lambda_: float,
+    neighbors: np.ndarray, values: np.ndarray | None, masks: TrimapMasks, lambda_: float
 ) -> MattingSystem:
-    """The KNN matting system of validated inputs, assembled straight from the lists.
+    """The KNN matting system, assembled straight from the neighbour lists.
 
     Hard constraints (``lambda_ = inf``): the rows of the unknown pixels
-    only, with the known pixels moved to the right-hand side, and only the
-    neighbour lists that can hold an unknown pixel are searched
-    (:func:`knn_neighbors`). Soft constraints: every pixel, with
-    ``lambda_`` on the diagonal of the known ones.
+    only, with the known pixels moved to the right-hand side (the lists may
+    then come from ``neighbors_of(..., unknown=masks.is_unknown)``, which
+    searches only the lists that can hold an unknown pixel). Soft
+    constraints: every pixel, with ``lambda_`` on the diagonal of the known
+    ones.
     """
     from ._knn_kernels import knn_system
 
     check_has_known(masks)
     hard = lambda_ == math.inf
-    neighbors, values = knn_neighbors(
-        image,
-        n_neighbors,
-        level,
-        spatial_weakening,
-        features,
-        kernel,
-        position,
-        unknown=masks.is_unknown if hard else None,
-    )
     n = neighbors.shape[0]
     is_fg = masks.is_fg.ravel()
     if hard:
@@ -301,7 +303,6 @@ def _knn_system(
             neighbors, values, unknown, unknown, n, np.zeros(n), lam_known
         )
         b = lambda_ * is_fg.astype(np.float64)
-    del neighbors, values
     import scipy.sparse
 
     A = scipy.sparse.csr_array((data, indices, indptr), shape=(unknown.size, unknown.size))

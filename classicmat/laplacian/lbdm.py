@@ -44,18 +44,26 @@ LBDM_SYSTEM_OPTIONS = (
 
 def _assemble(image, is_row, col_id, known_value, epsilon, radius, regularization=0.0):
     """Rows ``is_row`` of the Laplacian: (indptr, indices, data, rhs, rows)."""
-    from ._cf_kernels import _mark_windows, _row_counts
+    from .._parallel import run_parallel, spans, thread_count
     from ._lbdm_kernels import _fill_rows, _window_stats
+    from .closed_form import _number_windows, _row_counts
 
     h, w, c = image.shape
     d = c + 1
     win_id = np.empty((h, w), dtype=np.int32 if h * w < 2**31 else np.int64)
-    n_windows = _mark_windows(is_row, radius, win_id)
+    n_windows = _number_windows(is_row, radius, win_id)
     stats = np.empty((n_windows, d * (d + 1)))
-    _window_stats(image, win_id, radius, epsilon, stats)
+    parts = 4 * thread_count()
+
+    def window_stats(span):
+        G = np.empty((d, d))
+        C = np.empty((d, d))
+        y = np.empty(d)
+        _window_stats(image, win_id, radius, epsilon, stats, G, C, y, *span)
+
+    run_parallel(window_stats, spans(h, parts))
     rows = np.flatnonzero(is_row)
-    counts = np.empty(rows.size, dtype=np.int64)
-    _row_counts(rows, col_id, radius, counts)
+    counts = _row_counts(rows, col_id, radius)
     nnz = int(counts.sum())
     index_dtype = np.int32 if max(nnz, h * w) < 2**31 else np.int64
     indptr = np.zeros(rows.size + 1, dtype=index_dtype)
@@ -64,20 +72,19 @@ def _assemble(image, is_row, col_id, known_value, epsilon, radius, regularizatio
     indices = np.empty(nnz, dtype=index_dtype)
     data = np.empty(nnz)
     rhs = np.empty(rows.size)
-    _fill_rows(
-        image,
-        rows,
-        col_id,
-        known_value,
-        win_id,
-        stats,
-        radius,
-        regularization,
-        indptr,
-        indices,
-        data,
-        rhs,
-    )
+    size = 4 * radius + 1
+
+    def fill_rows(span):
+        acc = np.empty((size, size))
+        y = np.empty(d)
+        vi = np.empty(d)
+        vj = np.empty(d)
+        _fill_rows(
+            image, rows, col_id, known_value, win_id, stats, radius, regularization,
+            indptr, indices, data, rhs, acc, y, vi, vj, *span,
+        )  # fmt: skip
+
+    run_parallel(fill_rows, spans(rows.size, parts))
     return indptr, indices, data, rhs, rows
 
 

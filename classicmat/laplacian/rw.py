@@ -44,14 +44,31 @@ RW_OPTIONS = (
 )
 
 
+def _row_counts(rows: np.ndarray, col_id: np.ndarray, r: int) -> np.ndarray:
+    """Stored entries of each row: the diagonal and the neighbours with ``col_id >= 0``
+    (an integral-image lookup over the square of radius r, clipped to the image)."""
+    from .closed_form import _box_sums
+
+    h, w = col_id.shape
+    yi, xi = np.divmod(rows, w)
+    y0 = np.maximum(yi - r, 0)
+    y1 = np.minimum(yi + r + 1, h)
+    x0 = np.maximum(xi - r, 0)
+    x1 = np.minimum(xi + r + 1, w)
+    stored = col_id >= 0
+    s = _box_sums(stored)
+    inside = s[y1, x1] - s[y0, x1] - s[y1, x0] + s[y0, x0]
+    return (inside - stored.ravel()[rows] + 1).astype(np.int64)
+
+
 def _assemble(image, is_row, col_id, known_value, sigma, radius, regularization):
     """Rows ``is_row`` of the Laplacian: (indptr, indices, data, rhs, rows)."""
-    from ._rw_kernels import _fill_rows, _row_counts
+    from .._parallel import run_parallel, spans, thread_count
+    from ._rw_kernels import _fill_rows
 
     h, w = image.shape[:2]
     rows = np.flatnonzero(is_row)
-    counts = np.empty(rows.size, dtype=np.int64)
-    _row_counts(rows, col_id, radius, counts)
+    counts = _row_counts(rows, col_id, radius)
     nnz = int(counts.sum())
     index_dtype = np.int32 if max(nnz, h * w) < 2**31 else np.int64
     indptr = np.zeros(rows.size + 1, dtype=index_dtype)
@@ -61,19 +78,14 @@ def _assemble(image, is_row, col_id, known_value, sigma, radius, regularization)
     data = np.empty(nnz)
     rhs = np.empty(rows.size)
     inv_sigma2 = 1.0 / (sigma * sigma)
-    _fill_rows(
-        image,
-        rows,
-        col_id,
-        known_value,
-        radius,
-        inv_sigma2,
-        regularization,
-        indptr,
-        indices,
-        data,
-        rhs,
-    )
+
+    def fill_rows(span):
+        _fill_rows(
+            image, rows, col_id, known_value, radius, inv_sigma2, regularization,
+            indptr, indices, data, rhs, *span,
+        )  # fmt: skip
+
+    run_parallel(fill_rows, spans(rows.size, 4 * thread_count()))
     return indptr, indices, data, rhs, rows
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 import warnings
 from collections.abc import Callable, Mapping
@@ -63,13 +64,18 @@ DEFAULT_MAXITER = {
 
 
 def _iterate(A, b, x, M, target, maxiter, callback, *, stationary_loop=False):
-    # One BLAS thread for the vector operations of the iterations: threads
-    # bring nothing on vectors of this size, and OpenBLAS threads spinning on
-    # a shared machine made CG several times slower (measured: large-kernel
-    # matting on GT01, 60 iterations, 5.8 s instead of 1.7 s).
-    from ._multifrontal import _one_blas_thread
+    # A matrix-free system (large-kernel matting) runs its iterations with one
+    # BLAS thread: threads bring nothing on the vector operations, and
+    # OpenBLAS threads spinning on a shared machine made CG several times
+    # slower (measured: large-kernel matting on GT01, 60 iterations, 5.8 s
+    # instead of 1.7 s). Sparse matrices keep the BLAS defaults, unchanged.
+    if is_operator(A):
+        from threadpoolctl import threadpool_limits
 
-    with _one_blas_thread():
+        limit = threadpool_limits(limits=1, user_api="blas")
+    else:
+        limit = contextlib.nullcontext()
+    with limit:
         if stationary_loop:
             return stationary(A, b, x, M.matvec, target, maxiter, callback)
         return pcg(A, b, x, None if M is None else M.matvec, target, maxiter, callback)
