@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
 
 from .._checks import check_number
+from .._warnings import warn
 from ._inputs import pin_known, validates_inputs
 
 _DIVISION_GUARD = 1e-5  # as in the authors' code: blur(F a) / (blur(a) + 1e-5)
@@ -100,10 +100,9 @@ def estimate_foreground_blur_fusion(
     for old, new in (("radius", "size"), ("refine_radius", "refine_size")):
         value = {"radius": radius, "refine_radius": refine_radius}[old]
         if value is not None:
-            warnings.warn(
+            warn(
                 f"{old} of blur fusion is deprecated: it is a box size; use {new}",
                 DeprecationWarning,
-                stacklevel=3,
             )
             if new == "size":
                 size = value
