@@ -201,14 +201,30 @@ def _log_term(exponent, value):
 
 @njit
 def _neighbourhood_distortion(image, y, x, radius, f0, f1, f2, b0, b1, b2):
-    """``N_p``: the sum of ``M_q^2`` over the window of ``radius`` around p (inside the image)."""
+    """``N_p``: the sum of ``M_q^2`` over the window of ``radius`` around p (inside the image).
+
+    :func:`distortion_sq` for each q, with the division by ``|F - B|^2`` done once.
+    """
     h, w, _ = image.shape
+    d0 = f0 - b0
+    d1 = f1 - b1
+    d2 = f2 - b2
+    den = d0 * d0 + d1 * d1 + d2 * d2
+    inverse = 1.0 / den if den >= _TINY_FB else 0.0
     total = 0.0
     for qy in range(max(0, y - radius), min(h, y + radius + 1)):
         for qx in range(max(0, x - radius), min(w, x + radius + 1)):
-            total += distortion_sq(
-                image[qy, qx, 0], image[qy, qx, 1], image[qy, qx, 2], f0, f1, f2, b0, b1, b2
-            )
+            v0 = image[qy, qx, 0] - b0
+            v1 = image[qy, qx, 1] - b1
+            v2 = image[qy, qx, 2] - b2
+            if den >= _TINY_FB:
+                a = min(1.0, max(0.0, (v0 * d0 + v1 * d1 + v2 * d2) * inverse))
+            else:
+                a = 0.5
+            e0 = v0 - a * d0
+            e1 = v1 - a * d1
+            e2 = v2 - a * d2
+            total += e0 * e0 + e1 * e1 + e2 * e2
     return total
 
 
