@@ -6,7 +6,13 @@ sets (40 runs) of ``../shared/data/alphamatting`` with ``--jobs 1`` and then
 wall times and images per second, checks that both give the same rows (runtimes
 aside), and prints the summary table of the run.
 
-    python benchmarks/bench_evaluate.py [--jobs 1 2] [--data DIR]
+With ``--cluster N`` it also runs on a Dask ``LocalCluster`` of N worker
+processes (one thread each, ``NUMBA_NUM_THREADS=cpu_count // N``), started
+before the clock starts, the way ``--scheduler`` runs on a real cluster:
+workers compute, this process writes every file. It needs
+``pip install "classicmat[distributed]"``.
+
+    python benchmarks/bench_evaluate.py [--jobs 1 2] [--cluster 2] [--data DIR]
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--cluster", type=int, metavar="N", help="also on a LocalCluster of N")
     args = parser.parse_args()
     if not args.data.is_dir():
         raise SystemExit(f"data not found: {args.data}")
@@ -36,44 +43,63 @@ def main() -> None:
         f"Python {platform.python_version()}"
     )
     results = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        for jobs in args.jobs:
-            start = time.perf_counter()
-            summary = evaluate_dataset(
-                args.data,
-                layout="alphamatting",
-                methods=("cf",),
-                jobs=jobs,
-                out_dir=Path(tmp) / f"jobs{jobs}",
-                progress=False,
-                command=f"benchmarks/bench_evaluate.py (jobs={jobs})",
-            )
-            wall = time.perf_counter() - start
-            runs = len(summary.rows)
-            busy = sum(r["runtime_s"] for r in summary.rows)
-            results[jobs] = (wall, summary)
-            print(
-                f"--jobs {jobs}: {runs} runs in {wall:.1f} s wall = {runs / wall:.2f} images/s "
-                f"(sum of per-image estimate times {busy:.1f} s"
-                f", {len(summary.failures)} failed)"
-            )
+    runs: list[tuple[str, dict]] = [(f"--jobs {jobs}", {"jobs": jobs}) for jobs in args.jobs]
+    cluster = client = None
+    if args.cluster:
+        from distributed import Client, LocalCluster
+
+        threads = str(max(1, (os.cpu_count() or 1) // args.cluster))
+        cluster = LocalCluster(
+            n_workers=args.cluster,
+            threads_per_worker=1,
+            host="127.0.0.1",
+            dashboard_address=None,
+            env={"NUMBA_NUM_THREADS": threads, "OMP_NUM_THREADS": threads},
+        )
+        client = Client(cluster, set_as_default=False)
+        runs.append((f"LocalCluster of {args.cluster}", {"scheduler": client}))
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            for k, (name, how) in enumerate(runs):
+                start = time.perf_counter()
+                summary = evaluate_dataset(
+                    args.data,
+                    layout="alphamatting",
+                    methods=("cf",),
+                    out_dir=Path(tmp) / f"run{k}",
+                    progress=False,
+                    command=f"benchmarks/bench_evaluate.py ({name})",
+                    **how,
+                )
+                wall = time.perf_counter() - start
+                count = len(summary.rows)
+                busy = sum(r["runtime_s"] for r in summary.rows)
+                results[name] = (wall, summary)
+                print(
+                    f"{name}: {count} runs in {wall:.1f} s wall = {count / wall:.2f} images/s "
+                    f"(sum of per-image estimate times {busy:.1f} s"
+                    f", {len(summary.failures)} failed)"
+                )
+    finally:
+        if client is not None:
+            client.close()
+            cluster.close()
     if len(results) > 1:
-        base_jobs = min(results)
-        base_wall, base = results[base_jobs]
+        base_name = next(iter(results))
+        base_wall, base = results[base_name]
 
         def strip(rows):
             return [{k: v for k, v in r.items() if k != "runtime_s"} for r in rows]
 
-        for jobs, (wall, summary) in sorted(results.items()):
-            if jobs == base_jobs:
+        for name, (wall, summary) in results.items():
+            if name == base_name:
                 continue
             same = strip(summary.rows) == strip(base.rows)
             print(
-                f"--jobs {jobs} vs --jobs {base_jobs}: speed-up {base_wall / wall:.2f}x, "
-                f"identical rows: {same}"
+                f"{name} vs {base_name}: speed-up {base_wall / wall:.2f}x, identical rows: {same}"
             )
     print()
-    print(results[min(results)][1].to_markdown())
+    print(results[next(iter(results))][1].to_markdown())
 
 
 if __name__ == "__main__":

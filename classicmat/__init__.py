@@ -52,6 +52,8 @@ _LAZY = {
     "evaluate_dataset": "classicmat.evaluate",
     "EvaluationSummary": "classicmat.evaluate",
     "run_batch": "classicmat.batch",
+    "score_predictions": "classicmat.score",
+    "ScoreSummary": "classicmat.score",
     "estimate_foreground": "classicmat.foreground",
     "FOREGROUND_METHODS": "classicmat.foreground",
     "composite": "classicmat.compose",
@@ -73,6 +75,7 @@ __all__ = [
     "ModelSpec",
     "OnnxMatting",
     "SOLVERS",
+    "ScoreSummary",
     "SolveResult",
     "TrimapMasks",
     "__version__",
@@ -100,6 +103,7 @@ __all__ = [
     "read_scribbles",
     "run_batch",
     "sad",
+    "score_predictions",
     "shared_matting",
     "solve",
     "split_trimap",
@@ -144,6 +148,7 @@ if TYPE_CHECKING:  # pragma: no cover
         matting_laplacian,
     )
     from .metrics import connectivity_error, errors, gradient_error, mse, sad
+    from .score import ScoreSummary, score_predictions
     from .scribbles import read_scribbles
     from .session import MattingSession
     from .solvers import SOLVERS, SolveResult, solve

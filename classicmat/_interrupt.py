@@ -20,12 +20,20 @@ around compilation. The command line runs its work in a worker thread
 instead, so that Ctrl-C is handled at once by the main thread
 (:func:`run_interruptible`).
 
+A third case is Python's own: on 3.11, an exception raised while a class
+body runs ``__set_name__`` (a dataclass field, as in a module that a first
+call imports lazily, such as ``scipy.ndimage``) comes out as a
+``RuntimeError`` caused by it. :func:`restores_interrupt` turns such an
+error back into the ``KeyboardInterrupt`` it was, at the public entry
+points.
+
 This module imports only the standard library.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import signal
 import sys
@@ -33,7 +41,35 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-__all__ = ["deferred_sigint", "run_interruptible"]
+__all__ = ["deferred_sigint", "restores_interrupt", "run_interruptible"]
+
+
+def _interrupt_in(error: BaseException) -> KeyboardInterrupt | None:
+    """The ``KeyboardInterrupt`` that ``error`` was raised from, if any."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def restores_interrupt(func: Callable) -> Callable:
+    """Wrap ``func`` so that an error caused by a Ctrl-C is raised as ``KeyboardInterrupt``."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except Exception as exc:
+            interrupt = _interrupt_in(exc)
+            if interrupt is None:
+                raise
+            raise KeyboardInterrupt(*interrupt.args) from exc
+
+    return wrapper
 
 
 def _in_main_thread() -> bool:

@@ -28,6 +28,11 @@ by the caller. numba boxes a returned array by calling back into Python, and
 a Ctrl-C landing in that call crashes the process (see
 :mod:`classicmat._interrupt`); ``tests/test_jit.py`` checks every kernel.
 
+Kernels are serial: parallel work is a serial kernel called on spans of
+rows or pixels by :mod:`classicmat._parallel` (kernels release the GIL).
+``parallel=True`` (``prange``) would make each kernel 2.5-3.5 times as
+expensive to compile, and the first run after install is mostly compilation.
+
 Importing this module imports numba, so only kernel modules import it.
 """
 
@@ -107,11 +112,18 @@ def _cache_classes():
 _FUNCTION_CACHE = _cache_classes()
 
 
-def njit(func=None, **kwargs):
+def njit(func=None, *, signatures=(), **kwargs):
     """``numba.njit`` with the project's defaults (``cache=True, nogil=True``).
 
     Use bare (``@njit``) or with options (``@njit(parallel=True)``); the
     disk cache of the kernel is kept in :func:`cache_dir`.
+
+    ``signatures`` (numba signature strings) are for small helpers that other
+    kernels call with constant arguments: without them numba compiles one
+    more version of the helper per distinct constant (``Literal`` types),
+    with them every call converts to the one compiled version. They are
+    compiled (or loaded from the cache) when the kernel module is imported,
+    which only kernel modules do, on first use.
     """
     options = {**JIT_OPTIONS, **kwargs}
     cache = options.pop("cache")
@@ -123,6 +135,11 @@ def njit(func=None, **kwargs):
                 dispatcher.enable_caching()
             else:
                 dispatcher._cache = _FUNCTION_CACHE(dispatcher.py_func)
+        if signatures:
+            with deferred_sigint():
+                for signature in signatures:
+                    dispatcher.compile(signature)
+            dispatcher.disable_compile()
         # Compiling or loading from the cache must not be cut by Ctrl-C
         # (classicmat._interrupt): the signal is delivered right after.
         compile_for_args = dispatcher._compile_for_args

@@ -34,6 +34,7 @@ import inspect
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from ._interrupt import restores_interrupt
 from ._options import REQUIRED, Option, check_values, options_from_signature
 
 __all__ = ["as_method", "matting_method", "validate_inputs"]
@@ -100,6 +101,7 @@ def _make(
 
     call = _handover(tuple(option.name for option in options))
 
+    @restores_interrupt
     @functools.wraps(core)
     def method(image: Any, trimap: Any = None, **given: Any):
         values = check(given)
@@ -111,7 +113,7 @@ def _make(
     method.options = options  # type: ignore[attr-defined]
     method.check = check  # type: ignore[attr-defined]
     method.core = core  # type: ignore[attr-defined]
-    method.run = functools.partial(call, core)  # type: ignore[attr-defined]
+    method.run = restores_interrupt(functools.partial(call, core))  # type: ignore[attr-defined]
     method.trimap = trimap_mode  # type: ignore[attr-defined]
     return method
 

@@ -101,6 +101,8 @@ class Progress:
         self._start = clock()
         self.done = 0
         self.failed = 0
+        self.status = ""
+        self._name = ""
         self._width = 0
         if self.mode == "bar":
             self._draw("")
@@ -125,14 +127,17 @@ class Progress:
             self.mode = "off"
 
     def _draw(self, name: str) -> None:
+        self._name = name
         rate = self.rate(self._clock())
         fraction = self.done / self.total if self.total else 1.0
         filled = int(round(fraction * _BAR_WIDTH))
         bar = "#" * filled + "-" * (_BAR_WIDTH - filled)
         failed = f" {self.failed} failed" if self.failed else ""
+        status = f", {self.status}" if self.status else ""
         text = (
             f"{self.label} [{bar}] {self.done}/{self.total} {fraction:4.0%} "
-            f"{rate:.2f} {self.unit} ETA {format_duration(self._eta(rate))}{failed} {name}"
+            f"{rate:.2f} {self.unit} ETA {format_duration(self._eta(rate))}{failed}{status} "
+            f"{name}"
         ).rstrip()
         pad = max(0, self._width - len(text))
         self._width = len(text)
@@ -149,9 +154,17 @@ class Progress:
             rate = self.rate(self._clock())
             status = "" if ok else " FAILED"
             text = f"{self.label} {self.done}/{self.total} {name}{status}".strip()
+            extra = f"; {self.status}" if self.status else ""
             self._write(
-                f"{text} ({rate:.2f} {self.unit}, ETA {format_duration(self._eta(rate))})\n"
+                f"{text} ({rate:.2f} {self.unit}, ETA {format_duration(self._eta(rate))}{extra})\n"
             )
+
+    def set_status(self, text: str) -> None:
+        """Show ``text`` with the counts (``"2 running on 2 workers"``): redrawn on a bar,
+        on the next line otherwise."""
+        self.status = text
+        if self.mode == "bar":
+            self._draw(self._name)
 
     def close(self) -> None:
         """End the bar's line (the bar stays visible)."""

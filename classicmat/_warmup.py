@@ -107,18 +107,11 @@ def _run_foreground() -> None:
     import numpy as np
 
     from .foreground import FOREGROUND_METHODS, estimate_foreground
-    from .foreground import _multilevel_kernels as K
 
     image, _ = _scene()
     alpha = np.linspace(0, 1, image.shape[0] * image.shape[1]).reshape(image.shape[:2])
     for name in FOREGROUND_METHODS.names():
         estimate_foreground(image, alpha, method=name)
-    # the parallel kernels, used from 200,000 pixels on
-    small = np.zeros((4, 4, 3))
-    K.resize_nearest_parallel(small, np.empty((2, 2, 3)))
-    K.red_black_sweeps_parallel(
-        small, np.full((4, 4), 0.5), small.copy(), small.copy(), 1e-5, 1.0, 1
-    )
 
 
 def compile_kernels(methods: Sequence[str] | None = None) -> list[CompileReport]:

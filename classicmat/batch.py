@@ -24,7 +24,8 @@ Parallel runs
 With ``jobs > 1`` the images are processed by worker processes
 (:func:`classicmat._tasks.run_tasks`, which also sets their thread counts),
 which return the encoded files; this process writes them. A Ctrl-C stops
-the workers at once.
+the workers at once. With ``scheduler=`` the workers of a Dask distributed
+cluster process them instead, and still return the files to this process.
 """
 
 from __future__ import annotations
@@ -149,6 +150,10 @@ class _BatchTask:
     options: Mapping[str, Any]
 
 
+def _batch_inputs(task: _BatchTask) -> tuple[str, str]:
+    return task.image, task.trimap
+
+
 def _batch_one(task: _BatchTask) -> list[tuple[str, bytes]]:
     """The files of one image, encoded: ``[(path, bytes), ...]`` (written by the caller)."""
     from .alpha import estimate_alpha
@@ -190,6 +195,7 @@ def run_batch(
     cutout: bool = False,
     progress: str = "auto",
     preview: str | os.PathLike[str] | None = None,
+    scheduler: Any = None,
 ) -> BatchResult:
     """Estimate the alpha matte of every image of a folder; see the module docstring.
 
@@ -211,6 +217,11 @@ def run_batch(
         Progress display on stderr (see :mod:`classicmat._progress`).
     preview : path-like, optional
         Write a contact sheet (input, trimap, alpha per image) there.
+    scheduler : str or distributed.Client, optional
+        Run on a Dask distributed cluster (an address such as
+        ``"tcp://10.0.0.5:8786"``, or a client) instead of local processes;
+        ``jobs`` must then be 1. The workers read the images at the same
+        paths (a shared filesystem); this process writes the outputs.
 
     Returns
     -------
@@ -222,14 +233,28 @@ def run_batch(
         Missing folders, an unknown method or option, no image in
         ``images_dir``. Problems of single images are not raised but listed
         in the result.
+    ImportError
+        ``scheduler`` given without dask.distributed installed.
     """
     from ._files import write_files
     from ._progress import Progress
     from ._registry import check_options
+    from ._tasks import check_scheduler
+    from ._workers import worker_check
     from .alpha import METHODS
 
     options = dict(method_options or {})
     check_options(METHODS.get(method), options, f"method {method!r}")
+    cluster: dict[str, Any] = {}
+    if scheduler is not None:
+        check_scheduler(scheduler)
+        if jobs != 1:
+            raise ValueError(f"jobs={jobs} and scheduler= are exclusive; give one of them")
+        cluster = {
+            "scheduler": scheduler,
+            "inputs": _batch_inputs,
+            "worker_check": worker_check([method]),
+        }
     pairs = find_pairs(images_dir, trimaps_dir)
     if not pairs:
         raise ValueError(
@@ -263,8 +288,8 @@ def run_batch(
         tasks.append(
             _BatchTask(
                 pair.stem,
-                str(pair.image),
-                str(pair.trimap),
+                os.path.abspath(pair.image),  # the same paths for workers elsewhere
+                os.path.abspath(pair.trimap),
                 str(alpha_out),
                 None if cutout_out is None else str(cutout_out),
                 method,
@@ -274,7 +299,9 @@ def run_batch(
 
     failed: dict[int, str] = {}
     with Progress(len(tasks), label="batch", mode=progress) as bar:
-        for index, ok, value in run_tasks(_batch_one, tasks, jobs=jobs):
+        if cluster:
+            cluster["status"] = bar.set_status
+        for index, ok, value in run_tasks(_batch_one, tasks, jobs=jobs, **cluster):
             if ok:
                 try:
                     write_files(value)

@@ -10,11 +10,19 @@ Closed-form matting
     it (the exact multifrontal Cholesky). An edit that only adds known pixels
     (a stroke, a painted foreground or background region) leaves a principal
     submatrix of that system, with a right-hand side read off the kept
-    system: it is solved by conjugate gradients preconditioned by the kept
-    factor (padded with zeros on the new known pixels: the inverse of a
-    Schur complement of the new matrix, a low-rank change of it) from the
-    previous matte. A few iterations reach the tolerance. An edit that makes
-    known pixels unknown again, outside the factorised set, starts afresh.
+    system. Its solution is the kept system's solution ``v0`` corrected on
+    the ``r`` new known pixels R: with ``g`` solving ``(A^{-1})_RR g =
+    alpha_R - v0_R``, ``v0 + A^{-1} E_R g`` takes the new known values on R
+    and solves the new system elsewhere (the bordering, or capacitance,
+    method). ``(A^{-1})_RR = Y^T Y`` with ``Y = L^{-1} P E_R``, whose columns
+    are zero off the nodes of the assembly tree above the new known pixels:
+    the update costs dense work on those nodes, an r x r Cholesky and one
+    backward substitution. Conjugate gradients preconditioned by the kept
+    factor then polish the result to the tolerance (no iteration with an
+    exact float64 factor; a few with a float32 one); they also take over
+    the whole update when ``Y`` would be too large (many new known pixels
+    over a large part of the tree). An edit that makes known pixels unknown
+    again, outside the factorised set, starts afresh.
 KNN matting
     The neighbour lists of every pixel are searched once (the KD-tree is
     most of KNN's time); each solve assembles its rows from them and starts
@@ -125,6 +133,8 @@ def _pcg(A, b, x, apply_m, rtol, maxiter):
 UPDATE_RTOL = 1e-10
 #: Iterations after which an update gives up and factorises afresh.
 UPDATE_MAXITER = 60
+#: Largest ``Y`` (entries, float64) of an exact update: 256 MiB.
+UPDATE_MAX_ENTRIES = 2**25
 
 
 class _CfSolver:
@@ -152,7 +162,9 @@ class _CfSolver:
             factor = multifrontal_cholesky(system.A, system.coords())
             x = factor.solve(system.b)
             alpha.flat[system.unknown] = np.clip(x, 0.0, 1.0)
-            self._kept = (system.unknown, masks.is_fg.ravel().copy(), system.A, system.b, factor)
+            self._kept = (
+                system.unknown, masks.is_fg.ravel().copy(), system.A, system.b, factor, x
+            )  # fmt: skip
             self._x, self._x_unknown = x, system.unknown
         return alpha, {"mode": "fresh"}
 
@@ -163,7 +175,7 @@ class _CfSolver:
         check_has_known(masks)
         if self._kept is None:
             return self._fresh(masks)
-        unknown, fg, A, b, factor = self._kept
+        unknown, fg, A, b, factor, v0 = self._kept
         new_unknown = np.flatnonzero(masks.is_unknown.ravel())
         inside = np.zeros(masks.is_fg.size, bool)
         inside[unknown] = True
@@ -176,14 +188,19 @@ class _CfSolver:
         idx = np.flatnonzero(keep)
         fixed = np.flatnonzero(~keep)
         value = masks.is_fg.ravel()[unknown[fixed]].astype(np.float64)
-        rows = A[idx]
-        A_new = rows[:, idx]
-        b_new = b[idx] - rows[:, fixed] @ value
-        x0 = np.zeros(idx.size)
-        if self._x is not None:  # warm start from the last matte
+        A_new = _Principal(A, idx)
+        known = np.zeros(unknown.size)
+        known[fixed] = value
+        b_new = b[idx] - (A @ known)[idx]
+        x0 = _bordered(factor, v0, fixed, value)
+        if x0 is None and self._x is not None:  # warm start from the last matte
             last = np.full(masks.is_fg.size, np.nan)
             last[self._x_unknown] = self._x
             x0 = np.nan_to_num(last[unknown[idx]], nan=0.5)
+        elif x0 is None:
+            x0 = np.zeros(idx.size)
+        else:
+            x0 = x0[idx]
 
         def apply_m(r):
             padded = np.zeros(unknown.size)
@@ -197,6 +214,44 @@ class _CfSolver:
         alpha.flat[unknown[idx]] = np.clip(x, 0.0, 1.0)
         self._x, self._x_unknown = x, unknown[idx]
         return alpha, {"mode": "update", "iterations": iterations}
+
+
+class _Principal:
+    """The principal submatrix ``A[idx][:, idx]`` as a product (no copy of ``A``)."""
+
+    def __init__(self, A, idx):
+        self._A, self._idx = A, idx
+        self._pad = np.zeros(A.shape[0])
+
+    def __matmul__(self, p):
+        self._pad[self._idx] = p
+        return (self._A @ self._pad)[self._idx]
+
+
+def _bordered(factor, v0, fixed, value):
+    """The solution of the kept system with the unknowns ``fixed`` set to ``value``
+    (the bordering method: see the module docstring), on every kept unknown;
+    ``None`` when it would take too much memory or ``(A^{-1})_RR`` is not
+    numerically positive definite."""
+    if fixed.size == 0:
+        return v0.copy()
+    from scipy.linalg import LinAlgError, cho_factor, cho_solve
+    from threadpoolctl import threadpool_limits
+
+    # small dense blocks: BLAS threads cost more than they give (and spin on a
+    # busy machine)
+    with threadpool_limits(limits=1, user_api="blas"):
+        columns = factor.inverse_factor_columns(fixed, max_entries=UPDATE_MAX_ENTRIES)
+        if columns is None:
+            return None
+        rows, Y = columns
+        try:
+            g = cho_solve(cho_factor(Y.T @ Y, check_finite=False), value - v0[fixed])
+        except LinAlgError:
+            return None
+    z = np.zeros(factor.n)
+    z[rows] = Y @ g
+    return v0 + factor.backward(z)
 
 
 class _KnnSolver:

@@ -29,6 +29,15 @@ Shared data sets (``../shared/data`` next to the repository)
 All three are session-scoped, so module-scoped fixtures may use them. Tests
 that use them are marked ``data`` automatically (``-m "not data"`` deselects
 them).
+
+A Dask cluster
+--------------
+``dask_cluster``
+    A real ``distributed.LocalCluster`` started once per test session: two
+    worker processes of one thread each, on the loopback interface only, no
+    dashboard; a :class:`Cluster` with its ``address``, a ``client`` and the
+    ``cluster`` itself. Skipped when dask.distributed is not installed (the
+    ``dev`` extra installs it).
 """
 
 from __future__ import annotations
@@ -116,6 +125,35 @@ def alphamatting_dir() -> Path:
 def pymatting_dir() -> Path:
     """../shared/data/pymatting (lemur/, test/), or skip."""
     return _shared_data_dir("pymatting")
+
+
+class Cluster(NamedTuple):
+    """A running LocalCluster, its scheduler address and a client connected to it."""
+
+    address: str
+    client: Any
+    cluster: Any
+
+
+@pytest.fixture(scope="session")
+def dask_cluster():
+    """Two single-threaded worker processes on 127.0.0.1 (one per core of a small CI box)."""
+    distributed = pytest.importorskip("distributed")
+    env = {name: "1" for name in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        env=env,
+    )
+    client = distributed.Client(cluster, set_as_default=False)
+    try:
+        yield Cluster(cluster.scheduler_address, client, cluster)
+    finally:
+        client.close()
+        cluster.close()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

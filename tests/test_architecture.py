@@ -21,12 +21,13 @@ LEAVES = {
     "classicmat._interrupt": set(),
     "classicmat._progress": set(),
     "classicmat._registry": set(),
-    "classicmat._tasks": set(),
+    "classicmat._tasks": {"classicmat._warnings"},
     "classicmat._version": set(),
     "classicmat._warnings": set(),
     "classicmat._files": {"classicmat._interrupt"},
     "classicmat._options": {"classicmat._checks"},
     "classicmat._jit": {"classicmat._interrupt", "classicmat._version"},
+    "classicmat._parallel": set(),
 }
 
 

@@ -163,6 +163,20 @@ def test_progress_bar_on_a_terminal():
     assert "batch [############------------] 2/4  50% 0.50 img/s ETA 0:04 1 failed b.png" in last
 
 
+def test_progress_status_of_a_cluster():
+    ticks = iter([0.0, 1.0, 2.0, 2.0, 3.0])
+    stream = _Terminal()
+    bar = Progress(3, label="evaluate", stream=stream, clock=lambda: next(ticks))
+    bar.update("a")
+    bar.set_status("2 running on 2 workers")
+    assert stream.getvalue().split("\r")[-1].endswith("ETA 0:04, 2 running on 2 workers a")
+    lines = io.StringIO()
+    bar = Progress(3, label="batch", stream=lines, mode="lines", clock=lambda: 1.0)
+    bar.set_status("1 running on 2 workers")
+    bar.update("b", ok=False)
+    assert lines.getvalue().endswith("b FAILED (0.00 img/s, ETA ?; 1 running on 2 workers)\n")
+
+
 def test_progress_lines_and_off():
     stream = io.StringIO()
     Progress(2, stream=stream, mode="auto").update("x")
@@ -183,8 +197,8 @@ def test_help_lists_the_subcommands_and_imports_nothing_heavy(capsys):
 
     assert cli.main(["--help"]) == 0
     out = capsys.readouterr().out
-    assert "evaluate" in out and "batch" in out
-    for name in ("evaluate", "batch"):
+    assert "evaluate" in out and "batch" in out and "score" in out
+    for name in ("evaluate", "batch", "score"):
         assert cli.main([name, "--help"]) == 0
         text = capsys.readouterr().out
         assert f"usage: classicmat {name}" in text and "exit status" in text
@@ -193,6 +207,7 @@ def test_help_lists_the_subcommands_and_imports_nothing_heavy(capsys):
         "from classicmat.cli import main\n"
         "assert main(['evaluate', '--help']) == 0\n"
         "assert main(['batch', '--help']) == 0\n"
+        "assert main(['score', '--help']) == 0\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('scipy', 'numba', 'PIL')))\n"
     )
     repo = Path(__file__).resolve().parents[1]

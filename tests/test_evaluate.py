@@ -236,6 +236,22 @@ def test_extensions_may_differ_and_alpha_copy_is_found(tmp_path):
     assert samples[0].alpha.parent.name == "alpha_copy"
 
 
+def test_records_made_on_other_machines_are_reused(tmp_path):
+    """Without a shared filesystem: parts run on copies elsewhere, their records merged."""
+    import shutil
+
+    here = make_dataset(tmp_path / "here" / "data", "alphamatting")
+    there = make_dataset(tmp_path / "there" / "other" / "path", "alphamatting")  # same files
+    out = tmp_path / "here" / "out"
+    kwargs = {"layout": "alphamatting", "progress": False}
+    evaluate_dataset(here, trimap="trimap1", out_dir=out, **kwargs)
+    evaluate_dataset(there, trimap="trimap2", out_dir=tmp_path / "there" / "out", **kwargs)
+    shutil.copytree(tmp_path / "there" / "out" / "records", out / "records", dirs_exist_ok=True)
+    summary = evaluate_dataset(here, out_dir=out, **kwargs)
+    assert (summary.computed, summary.reused) == (0, 6)
+    assert [m["trimap"] for m in summary.means] == ["trimap1", "trimap2"]
+
+
 def test_parallel_rows_equal_serial_rows(tmp_path):
     data = make_dataset(tmp_path / "data", "alphamatting")
     serial = evaluate_dataset(data, layout="alphamatting", out_dir=tmp_path / "s", progress=False)
@@ -328,3 +344,119 @@ def test_alphamatting_two_images(alphamatting_dir, tmp_path, capsys):
         # closed-form matting on the small trimaps: a few units of SAD (in thousands)
         assert 0.0 < float(row["sad"]) < 20.0
         assert 0.0 < float(row["mse"]) < 0.1
+
+
+# ------------------------------------------------------------------ Adobe's Composition-1k archive
+
+FOREGROUNDS = ("boy-1518482_1920", "light-bulb-376930_1920")  # names as in the archive
+ADOBE = "Adobe-licensed images"
+
+
+def make_adobe_archive(root: Path, composites: int = 3) -> Path:
+    """``root/Combined_Dataset/Test_set`` as the archive holds it, with merged/ composited.
+
+    One alpha (and foreground) per foreground; per composite ``<fg>_<i>`` a
+    trimap and a composite over background ``i``, as Adobe's
+    Composition_code.py names them.
+    """
+    test_set = root / "Combined_Dataset" / "Test_set"
+    for folder in ("alpha", "fg", "trimaps"):
+        (test_set / ADOBE / folder).mkdir(parents=True)
+    (test_set / "merged").mkdir()
+    for k, fg_name in enumerate(FOREGROUNDS):
+        _, trimap, alpha = _sample(k)
+        rng = np.random.default_rng(100 + k)
+        fg = rng.uniform(0.6, 1.0, (*alpha.shape, 3))
+        Image.fromarray(alpha).save(test_set / ADOBE / "alpha" / f"{fg_name}.png")
+        Image.fromarray(np.rint(fg * 255).astype(np.uint8)).save(
+            test_set / ADOBE / "fg" / f"{fg_name}.png"
+        )
+        a = alpha[..., None] / 255.0
+        for i in range(composites):
+            bg = rng.uniform(0.0, 0.3, fg.shape)
+            merged = np.rint((a * fg + (1 - a) * bg) * 255).astype(np.uint8)
+            Image.fromarray(merged).save(test_set / "merged" / f"{fg_name}_{i}.png")
+            tri = trimap.copy()
+            tri[:, : 4 + i] = 0  # each composite its own trimap
+            Image.fromarray(tri).save(test_set / ADOBE / "trimaps" / f"{fg_name}_{i}.png")
+    (test_set / "test_fg_names.txt").write_text("\n".join(f"{n}.png" for n in FOREGROUNDS))
+    return test_set
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_adobe_composition_1k_archive_is_read_in_place(tmp_path):
+    test_set = make_adobe_archive(tmp_path / "adobe")
+    before = _tree(tmp_path / "adobe")
+    samples = evaluate.find_samples(test_set.parent, layout="composition-1k")  # Combined_Dataset
+    assert samples == evaluate.find_samples(test_set, layout="composition-1k")
+    assert [s.stem for s in samples] == [f"{f}_{i}" for f in FOREGROUNDS for i in range(3)]
+    assert {s.alpha for s in samples[:3]} == {test_set / ADOBE / "alpha" / f"{FOREGROUNDS[0]}.png"}
+    assert (
+        samples[4].trimaps["trimaps"] == test_set / ADOBE / "trimaps" / f"{FOREGROUNDS[1]}_1.png"
+    )
+
+    out = tmp_path / "out"
+    summary = evaluate_dataset(test_set, layout="composition-1k", out_dir=out, progress=False,
+                               save_alpha=True)  # fmt: skip
+    assert summary.ok and len(summary.rows) == 6
+    assert _tree(tmp_path / "adobe") == before  # nothing copied, linked or written there
+    folders = json.loads((out / "results.json").read_text())["parameters"]["folders"]
+    assert folders["alpha"] == str(test_set / ADOBE / "alpha")
+    assert folders["alpha_per"].startswith("foreground")
+    for row in _rows(out / "results.csv"):
+        fg = row["image"].rsplit("_", 1)[0]
+        alpha = read_image(out / "alpha" / "cf" / "trimaps" / f"{row['image']}.png")
+        trimap = test_set / ADOBE / "trimaps" / f"{row['image']}.png"
+        truth = test_set / ADOBE / "alpha" / f"{fg}.png"
+        assert float(row["sad"]) == metrics.sad(alpha, truth, trimap)
+        assert float(row["conn"]) == metrics.connectivity_error(alpha, truth, trimap)
+
+    # the same data prepared as GCA-Matting does (one alpha per composite): the same rows
+    prepared = tmp_path / "prepared"
+    for folder in ("merged", "alpha", "trimaps"):
+        (prepared / folder).mkdir(parents=True)
+    for sample in samples:
+        (prepared / "merged" / sample.image.name).write_bytes(sample.image.read_bytes())
+        (prepared / "alpha" / sample.image.name).write_bytes(sample.alpha.read_bytes())
+        trimap = sample.trimaps["trimaps"]
+        (prepared / "trimaps" / trimap.name).write_bytes(trimap.read_bytes())
+    evaluate_dataset(prepared, layout="composition-1k", out_dir=tmp_path / "p", progress=False)
+    strip = lambda rows: [{k: v for k, v in r.items() if k != "runtime_s"} for r in rows]  # noqa: E731
+    assert strip(_rows(tmp_path / "p" / "results.csv")) == strip(_rows(out / "results.csv"))
+
+    # and score reads the archive's folders directly
+    scores = tmp_path / "scores.csv"
+    pred = out / "alpha" / "cf" / "trimaps"
+    argv = ["score", "--pred", str(pred), "--gt", str(test_set / ADOBE / "alpha"),
+            "--trimap", str(test_set / ADOBE / "trimaps")]  # fmt: skip
+    assert cli.main([*argv, "--out", str(scores), "-q"]) == 0
+    scored = _rows(scores)[:-1]
+    for row, other in zip(scored, _rows(out / "results.csv"), strict=True):
+        assert [row[c] for c in ("image", "sad", "mse", "grad", "conn")] == [
+            other[c] for c in ("image", "sad", "mse", "grad", "conn")
+        ]
+
+
+def test_adobe_archive_missing_files_are_named(tmp_path, capsys):
+    test_set = make_adobe_archive(tmp_path / "adobe", composites=2)
+    (test_set / ADOBE / "alpha" / f"{FOREGROUNDS[1]}.png").unlink()
+    (test_set / ADOBE / "trimaps" / f"{FOREGROUNDS[0]}_1.png").unlink()
+    Image.new("RGB", (24, 20)).save(test_set / "merged" / "stray.png")
+    with pytest.raises(DatasetError) as caught:
+        evaluate.find_samples(test_set, layout="composition-1k")
+    message = str(caught.value)
+    assert message.count(f"{ADOBE}/alpha/{FOREGROUNDS[1]}.*") == 1  # once for its 2 composites
+    assert "the alpha of merged/stray (not named <foreground>_<index>)" in message
+    assert f"{ADOBE}/trimaps/{FOREGROUNDS[0]}_1.*" in message
+
+    for path in (test_set / "merged").iterdir():
+        path.unlink()
+    (test_set / "merged").rmdir()
+    argv = ["evaluate", "--dataset", str(test_set), "--layout", "composition-1k", "--out",
+            str(tmp_path / "out")]  # fmt: skip
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert "composites folder not found" in err and "Composition_code.py" in err

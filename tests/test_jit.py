@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 import classicmat
-from classicmat._interrupt import deferred_sigint
+from classicmat._interrupt import deferred_sigint, restores_interrupt
+from classicmat._method import as_method
 
 
 def _kernel_modules():
@@ -116,14 +117,6 @@ def _exercise_every_kernel() -> None:
     alpha = classicmat.estimate_alpha(image, trimap)
     for method in ("multilevel", "blur-fusion", "closed-form"):
         classicmat.estimate_foreground(image, alpha, method=method)
-    from classicmat.foreground import _multilevel_kernels as K
-
-    big = np.zeros((4, 4, 1))
-    K.resize_nearest_parallel(big, np.empty((2, 2, 1)))
-    K.red_black_sweeps_parallel(
-        np.zeros((4, 4, 3)), np.full((4, 4), 0.5), np.zeros((4, 4, 3)), np.zeros((4, 4, 3)),
-        1e-5, 1.0, 1,
-    )  # fmt: skip
 
 
 @pytest.mark.filterwarnings("ignore::classicmat.ClassicmatWarning")
@@ -177,6 +170,44 @@ def test_deferred_sigint_without_a_signal_changes_nothing():
     with deferred_sigint():
         pass
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_an_error_caused_by_ctrl_c_comes_out_as_keyboard_interrupt():
+    """Python 3.11 wraps an exception raised in __set_name__ (a lazily imported
+    module defining a dataclass) in a RuntimeError: the API gives back the
+    KeyboardInterrupt; other errors pass unchanged."""
+    import dataclasses
+
+    def interrupted_import():
+        class Hit:
+            def __set_name__(self, owner, name):
+                raise KeyboardInterrupt
+
+        try:
+
+            @dataclasses.dataclass
+            class Module:  # noqa: F841 - a class body that runs __set_name__
+                field: int = Hit()  # type: ignore[assignment]
+        except KeyboardInterrupt:  # Python >= 3.12 does not wrap it
+            raise RuntimeError("wrapped") from KeyboardInterrupt()
+
+    with pytest.raises(KeyboardInterrupt) as info:
+        restores_interrupt(interrupted_import)()
+    assert isinstance(info.value.__cause__, RuntimeError)
+
+    def plain_error():
+        raise RuntimeError("not an interrupt")
+
+    with pytest.raises(RuntimeError, match="not an interrupt"):
+        restores_interrupt(plain_error)()
+
+    def method(image, trimap):  # a method whose first call hits the same import
+        interrupted_import()
+
+    image = np.zeros((4, 4, 3))
+    trimap = np.full((4, 4), 0.5)
+    with pytest.raises(KeyboardInterrupt):
+        as_method(method)(image, trimap)
 
 
 _API_SCRIPT = textwrap.dedent(

@@ -202,3 +202,25 @@ def test_a_breakdown_in_a_thread_is_repaired_too():
     factor = multifrontal_cholesky(A, coords, leaf_size=8, threads=2)
     assert factor.shift > 0.0
     assert np.linalg.norm(A @ factor.solve(b) - b) <= 1e-10 * np.linalg.norm(b)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("holes", [False, True])
+def test_inverse_factor_columns_and_backward(dtype, holes):
+    """``Y.T @ Y`` is the block of the inverse, ``Y`` is zero off its rows, and
+    ``backward`` is ``P^T L^-T``: together ``L^-T Y`` are columns of ``A^-1``."""
+    rng = np.random.default_rng(11 + holes)
+    A, _, coords = _random_system(rng, holes=holes)
+    factor = multifrontal_cholesky(A, coords, leaf_size=7, factor_dtype=dtype)
+    inverse = np.linalg.inv(A.toarray())
+    idx = rng.choice(A.shape[0], size=9, replace=False)
+    rows, Y = factor.inverse_factor_columns(idx)
+    tol = 1e-9 if dtype == "float64" else 1e-4
+    block = inverse[np.ix_(idx, idx)]
+    assert np.abs(Y.T @ Y - block).max() <= tol * np.abs(block).max()
+    for c in range(len(idx)):
+        z = np.zeros(A.shape[0])
+        z[rows] = Y[:, c]
+        column = factor.backward(z)
+        assert np.abs(column - inverse[:, idx[c]]).max() <= tol * np.abs(inverse).max()
+    assert factor.inverse_factor_columns(idx, max_entries=len(idx)) is None

@@ -132,21 +132,72 @@ def test_plugins_in_classicmat_methods_and_on_the_command_line(
     assert bad.returncode == 2 and "argument --strength: expected a number" in bad.stderr
 
 
-def test_evaluate_a_plugin_next_to_a_built_in_method(plugin_site, tmp_path, synthetic_pair):
+def _dataset(root, pair):
     from PIL import Image
 
-    data = tmp_path / "data"
     for folder in ("image", "trimap", "alpha"):
-        (data / folder).mkdir(parents=True)
-    Image.fromarray(synthetic_pair.image).save(data / "image" / "a.png")
-    Image.fromarray(synthetic_pair.trimap).save(data / "trimap" / "a.png")
-    Image.fromarray((synthetic_pair.alpha * 255).astype(np.uint8)).save(data / "alpha" / "a.png")
+        (root / folder).mkdir(parents=True)
+    Image.fromarray(pair.image).save(root / "image" / "a.png")
+    Image.fromarray(pair.trimap).save(root / "trimap" / "a.png")
+    Image.fromarray((pair.alpha * 255).astype(np.uint8)).save(root / "alpha" / "a.png")
+    return root
+
+
+def test_evaluate_a_plugin_next_to_a_built_in_method(plugin_site, tmp_path, synthetic_pair):
+    data = _dataset(tmp_path / "data", synthetic_pair)
     out = tmp_path / "out"
     argv = ["evaluate", "--dataset", str(data), "--layout", "simple", "--out", str(out)]
     code = cli.main([*argv, "--methods", "cf,soften", "--option", "soften.strength=0.75", "-q"])
     assert code == 0
     document = json.loads((out / "results.json").read_text())
     assert document["parameters"]["method_options"]["soften"] == {"strength": 0.75, "label": "x"}
+    assert [row["method"] for row in document["rows"]] == ["cf", "soften"]
+
+
+@pytest.mark.slow
+def test_evaluate_a_plugin_on_a_cluster(
+    plugin_site, dask_cluster, tmp_path, synthetic_pair, capsys
+):
+    client = dask_cluster.client
+    data = _dataset(tmp_path / "data", synthetic_pair)
+    argv = ["evaluate", "--dataset", str(data), "--layout", "simple", "--methods", "cf,soften",
+            "--option", "soften.strength=0.75", "-q"]  # fmt: skip
+    assert cli.main([*argv, "--out", str(tmp_path / "local")]) == 0
+    cluster = [*argv, "--out", str(tmp_path / "cluster"), "--scheduler", dask_cluster.address]
+    # the workers do not have the plugin: one clear error, nothing run
+    assert cli.main(cluster) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and "cannot load method 'soften'" in err[0], err
+    assert "install the package that provides it on every worker" in err[0]
+
+    def install(site=str(plugin_site)):  # as pip install on every worker
+        import sys
+
+        import classicmat
+
+        sys.path.insert(0, site)
+        classicmat.METHODS.reload_plugins()
+
+    def uninstall(site=str(plugin_site)):
+        import sys
+
+        import classicmat
+
+        sys.path.remove(site)
+        sys.modules.pop("myplug", None)
+        classicmat.METHODS.reload_plugins()
+
+    client.run(install)
+    try:
+        assert cli.main(cluster) == 0
+    finally:
+        client.run(uninstall)
+    local = json.loads((tmp_path / "local" / "results.json").read_text())
+    document = json.loads((tmp_path / "cluster" / "results.json").read_text())
+    assert document["parameters"]["method_options"]["soften"] == {"strength": 0.75, "label": "x"}
+    assert document["parameters"]["method_options"] == local["parameters"]["method_options"]
+    strip = lambda rows: [{k: v for k, v in r.items() if k != "runtime_s"} for r in rows]  # noqa: E731
+    assert strip(document["rows"]) == strip(local["rows"])
     assert [row["method"] for row in document["rows"]] == ["cf", "soften"]
 
 

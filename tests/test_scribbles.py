@@ -135,6 +135,18 @@ def test_a_session_gives_the_matte_of_a_fresh_call_after_every_edit(method):
     assert modes == expected
 
 
+def test_a_cf_update_is_exact_by_bordering_the_kept_factor():
+    """With an exact (float64) factor the bordered solution needs no CG polish
+    and equals a fresh solve to round-off."""
+    image, _, labels, _ = _scene()
+    session = MattingSession(image, method="cf")
+    session.solve(labels)
+    for edit in _edits(labels)[1:3]:
+        alpha = session.solve(edit)
+        assert session.last["mode"] == "update" and session.last["iterations"] == 0
+        np.testing.assert_allclose(alpha, classicmat.estimate_alpha(image, edit), atol=1e-9)
+
+
 def test_a_session_starts_afresh_when_an_edit_leaves_the_kept_system():
     image, _, labels, _ = _scene()
     session = MattingSession(image, method="cf")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._jit import njit, prange
+from .._jit import njit
 
 _TINY = 1e-12
 
@@ -101,11 +101,12 @@ def cluster_samples(X, w, min_var, max_clusters, reg, means, covs):
     eigvec = np.zeros((max_clusters, 3))
     splittable = np.ones(max_clusters, dtype=np.bool_)
     k = 1
-    _cluster_stats(X, w, labels, 0, means[0], covs[0])
-    vals, vecs = np.linalg.eigh(covs[0].copy())
-    eigval[0] = vals[2]
-    for c in range(3):
-        eigvec[0, c] = vecs[c, 2]
+    for j in range(k):  # (a loop variable, not the constant 0: one compiled _cluster_stats)
+        _cluster_stats(X, w, labels, j, means[j], covs[j])
+        vals, vecs = np.linalg.eigh(covs[j].copy())
+        eigval[j] = vals[2]
+        for c in range(3):
+            eigvec[j, c] = vecs[c, 2]
     while k < max_clusters:
         best = -1
         best_val = -1.0
@@ -143,6 +144,16 @@ def cluster_samples(X, w, min_var, max_clusters, reg, means, covs):
         for c in range(3):
             covs[j, c, c] += reg
     return k
+
+
+@njit
+def _copy_model(fb_mean, fb_inv, side, means, inv):
+    """``means[0], inv[0] = fb_mean[side], fb_inv[side]`` (loops: an array copied
+    into a slice makes numba compile an error path that costs seconds)."""
+    for r in range(3):
+        means[0, r] = fb_mean[side, r]
+        for c in range(3):
+            inv[0, r, c] = fb_inv[side, r, c]
 
 
 @njit
@@ -379,8 +390,7 @@ def estimate_pixel(
             _inv3(covs_f[j], inv_f[j])
     else:
         kf = 1
-        means_f[0] = fb_mean[0]
-        inv_f[0] = fb_inv[0]
+        _copy_model(fb_mean, fb_inv, 0, means_f, inv_f)
     if counts[1] > 0:
         kb = cluster_samples(
             Xb[: counts[1]], wb[: counts[1]], min_var, max_clusters, reg, means_b, covs_b
@@ -389,8 +399,7 @@ def estimate_pixel(
             _inv3(covs_b[j], inv_b[j])
     else:
         kb = 1
-        means_b[0] = fb_mean[1]
-        inv_b[0] = fb_inv[1]
+        _copy_model(fb_mean, fb_inv, 1, means_b, inv_b)
     trial = np.empty(7)
     best = -np.inf
     for i in range(kf):
@@ -450,36 +459,3 @@ def _solve_span(
             F[y, x, c] = out[c]
             B[y, x, c] = out[3 + c]
         alpha[y, x] = out[6]
-
-
-_CHUNK = 32  # pixels per task: scratch buffers are allocated once per task
-
-
-@njit(parallel=True)
-def run_rings_parallel(
-    image, alpha, F, B, order, ys, xs, ring_starts, params, iparams, fb_mean, fb_inv, fallback
-):
-    """Solve every ring in turn, the pixels of one ring in parallel (prange over chunks)."""
-    for r in range(ring_starts.size - 1):
-        start = ring_starts[r]
-        stop = ring_starts[r + 1]
-        tasks = (stop - start + _CHUNK - 1) // _CHUNK
-        for t in prange(tasks):
-            lo = start + t * _CHUNK
-            hi = min(lo + _CHUNK, stop)
-            _solve_span(
-                image, alpha, F, B, order, ys, xs, lo, hi, r + 1, params, iparams,
-                fb_mean, fb_inv, fallback,
-            )  # fmt: skip
-
-
-@njit
-def run_rings_serial(
-    image, alpha, F, B, order, ys, xs, ring_starts, params, iparams, fb_mean, fb_inv, fallback
-):
-    """The serial reference of :func:`run_rings_parallel` (same results)."""
-    for r in range(ring_starts.size - 1):
-        _solve_span(
-            image, alpha, F, B, order, ys, xs, ring_starts[r], ring_starts[r + 1], r + 1,
-            params, iparams, fb_mean, fb_inv, fallback,
-        )  # fmt: skip

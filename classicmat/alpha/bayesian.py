@@ -270,24 +270,27 @@ def bayesian_matting(
     fb_mean[1], fb_inv[1] = _global_model(image, masks.is_bg, reg_value)
     fallback = np.zeros(pixels.size, dtype=np.int64)
 
-    from . import _bayesian_kernels as kernels
+    from .._parallel import spans, thread_count, thread_pool
+    from ._bayesian_kernels import _solve_span
 
-    run = kernels.run_rings_parallel if parallel else kernels.run_rings_serial
-    run(
-        image,
-        alpha,
-        foreground,
-        background,
-        order,
-        np.ascontiguousarray(ys),
-        np.ascontiguousarray(xs),
-        ring_starts,
-        params,
-        iparams,
-        fb_mean,
-        fb_inv,
-        fallback,
-    )
+    ys = np.ascontiguousarray(ys)
+    xs = np.ascontiguousarray(xs)
+    threads = thread_count() if parallel else 1
+
+    def solve(span):
+        start, stop, ring = span
+        _solve_span(
+            image, alpha, foreground, background, order, ys, xs, start, stop, ring,
+            params, iparams, fb_mean, fb_inv, fallback,
+        )  # fmt: skip
+
+    # rings in turn (each reads the rings before it); the pixels of a ring
+    # are independent, solved in spans side by side
+    with thread_pool(threads) as run:
+        for r in range(ring_starts.size - 1):
+            first, stop = int(ring_starts[r]), int(ring_starts[r + 1])
+            parts = spans(stop - first, 4 * threads)
+            run(solve, [(first + a, first + b, r + 1) for a, b in parts])
     n_fallback = int(fallback.sum())
     if n_fallback:
         warnings.warn(

@@ -8,7 +8,9 @@
     classicmat methods
     classicmat evaluate --dataset DIR --layout NAME --out DIR [--methods cf,...] ...
     classicmat batch IMAGES_DIR TRIMAPS_DIR -o OUT_DIR [--method NAME] [--jobs N] ...
+    classicmat score --pred DIR --gt DIR --trimap DIR [--out scores.csv] [--resize] ...
     classicmat compile [--method NAME]
+    classicmat edit IMAGE [TRIMAP] [--port P] [--host H] [--no-browser] ...
     classicmat --version
 
 A first argument that is a subcommand name runs that subcommand (one module
@@ -36,6 +38,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
+from .._tasks import RunError
 from .._version import __version__
 from ._common import (
     EXIT_FAILURE,
@@ -62,7 +65,9 @@ SUBCOMMANDS = {
     "methods": "methods",
     "evaluate": "evaluate",
     "batch": "batch",
+    "score": "score",
     "compile": "compile",
+    "edit": "edit",
 }
 
 
@@ -86,8 +91,9 @@ def _guarded(argv: list[str]) -> int:
     except UsageError as exc:
         error(f"{one_line(exc)} (see '{PROG} --help')")
         return EXIT_USAGE
-    except (ValueError, TypeError, OSError, ImportError) as exc:
-        # ImportError: an optional dependency (onnxruntime), or a broken plugin
+    except (ValueError, TypeError, OSError, ImportError, RunError) as exc:
+        # ImportError: an optional dependency (onnxruntime, dask), or a broken plugin;
+        # RunError: the workers could not run the tasks (died; a cluster without a usable one)
         error(one_line(exc))
         return EXIT_FAILURE
     except MemoryError:

@@ -135,6 +135,31 @@ def add_progress_options(parser: Parser) -> None:
     )
 
 
+def add_scheduler_option(parser: Parser) -> None:
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on a Dask distributed cluster instead of local processes: the scheduler's "
+        'address, such as tcp://10.0.0.5:8786 (needs pip install "classicmat[distributed]"; '
+        "the workers must see the files at the same paths)",
+    )
+
+
+def check_scheduler_option(args: argparse.Namespace) -> None:
+    """``--scheduler`` with ``--jobs`` is a usage error; without dask, an ImportError (exit 1)."""
+    if args.scheduler is None:
+        return
+    if not args.scheduler.strip():
+        raise UsageError("argument --scheduler: expected an address such as tcp://10.0.0.5:8786")
+    if args.jobs != 1:
+        raise UsageError(
+            "--jobs and --scheduler are exclusive: the cluster's workers run the tasks"
+        )
+    from .._tasks import check_scheduler
+
+    check_scheduler(args.scheduler)
+
+
 def jobs_type(text: str) -> int:
     """argparse type of ``--jobs``: an integer >= 1."""
     from .._options import Option

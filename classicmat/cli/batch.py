@@ -14,7 +14,9 @@ from ._common import (
     UsageError,
     add_method_arguments,
     add_progress_options,
+    add_scheduler_option,
     check_output,
+    check_scheduler_option,
     error,
     given_method_options,
     jobs_type,
@@ -40,7 +42,9 @@ outputs in OUT_DIR (created if missing):
 
 A bad image (unreadable, sizes differ, no trimap) does not stop the others:
 each is reported at the end in one line on stderr. Ctrl-C stops the worker
-processes at once.
+processes at once. --scheduler ADDRESS runs on a Dask distributed cluster
+instead (its workers must see the folders at the same paths; this machine
+writes the outputs).
 
 exit status: 0 every image written; 1 some images failed; 2 usage error
 (bad option, missing folder, no images); 130 interrupted.
@@ -72,6 +76,7 @@ def parser() -> Parser:
     result.add_argument(
         "--preview", metavar="PNG", help="write a contact sheet (input, trimap, alpha)"
     )
+    add_scheduler_option(result)
     add_progress_options(result)
     return result
 
@@ -87,6 +92,7 @@ def run(argv: list[str]) -> int:
     if args.preview is not None:
         check_output("--preview", Path(args.preview), {}, {})
     _, options = method_options(args.method, given_method_options(args))
+    check_scheduler_option(args)
 
     from .._warnings import ClassicmatWarning
     from ..batch import find_pairs, run_batch
@@ -107,6 +113,7 @@ def run(argv: list[str]) -> int:
             cutout=args.cutout,
             progress=progress_mode(args),
             preview=args.preview,
+            scheduler=args.scheduler,
         )
     elapsed = time.perf_counter() - start
     if not args.quiet:

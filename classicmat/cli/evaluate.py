@@ -13,7 +13,9 @@ from ._common import (
     Parser,
     UsageError,
     add_progress_options,
+    add_scheduler_option,
     check_output,
+    check_scheduler_option,
     error,
     jobs_type,
     method_options,
@@ -28,7 +30,12 @@ layouts (files matched by stem; extensions may differ):
                    set); trimap sets trimap1 and trimap2, each its own rows
   composition-1k   merged/, alpha/ (or alpha_copy/), trimaps/: the
                    Composition-1k test set as GCA-Matting / MatteFormer
-                   prepare it (same file names in the three folders)
+                   prepare it (same file names in the three folders); or
+                   Adobe's archive as published, read in place (--dataset
+                   Combined_Dataset/Test_set: merged/<fg>_<i>.png made by its
+                   Composition_code.py, "Adobe-licensed images/alpha/<fg>.*"
+                   shared by the 20 composites of a foreground,
+                   "Adobe-licensed images/trimaps/<fg>_<i>.*")
   simple           image/, trimap/, alpha/
 
 outputs in --out:
@@ -43,7 +50,10 @@ outputs in --out:
   alpha/           with --save-alpha: alpha/<method>/<trimap set>/<stem>.png
 
 --jobs N runs N worker processes, each with cpu_count/N numba and BLAS
-threads; rows and errors do not depend on N.
+threads; rows and errors do not depend on N. --scheduler ADDRESS runs on the
+workers of a Dask distributed cluster instead (dask scheduler / dask worker;
+see docs/evaluation.md): they must see the dataset at the same paths, and
+this machine writes every file; the rows are those of a local run.
 
 exit status: 0 success; 2 usage error (bad option, missing dataset folder or
 file); 1 some images failed (one line each on stderr); 130 interrupted
@@ -100,6 +110,7 @@ def parser() -> Parser:
         help="a method option, for instance cf.epsilon=1e-6 or knn.n_neighbors=10,2 "
         "(repeatable); see 'classicmat methods'",
     )
+    add_scheduler_option(parser)
     add_progress_options(parser)
     return parser
 
@@ -159,6 +170,7 @@ def run(argv: list[str]) -> int:
         raise UsageError(f"--out '{out}' is a file, not a folder")
     if args.preview is not None:
         check_output("--preview", Path(args.preview), {}, {})
+    check_scheduler_option(args)
 
     from .._warnings import ClassicmatWarning
     from ..evaluate import evaluate_dataset
@@ -180,6 +192,7 @@ def run(argv: list[str]) -> int:
                 progress=progress_mode(args),
                 preview=args.preview,
                 command=shlex.join([PROG, "evaluate", *argv]),
+                scheduler=args.scheduler,
             )
         except DatasetError as exc:
             raise UsageError(str(exc)) from None

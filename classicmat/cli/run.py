@@ -61,8 +61,13 @@ subcommands:
                         'classicmat evaluate --help')
   batch                 alpha mattes of a folder of images and trimaps (see
                         'classicmat batch --help')
+  score                 the same errors for predictions saved by any method
+                        (your own model's PNGs): scores.csv and the means (see
+                        'classicmat score --help')
   compile               compile and cache every numba kernel now (for a Docker
                         layer or a CI cache; see 'classicmat compile --help')
+  edit                  a local page to paint the trimap or scribbles and see the
+                        matte after each stroke (see 'classicmat edit --help')
   (a first argument that names a subcommand runs it: write ./methods for an
   image file called "methods")
 
@@ -114,6 +119,7 @@ def parser() -> Parser:
         "       %(prog)s evaluate --dataset DIR --layout NAME --out DIR ...\n"
         "       %(prog)s batch IMAGES_DIR TRIMAPS_DIR -o OUT_DIR ...\n"
         "       %(prog)s compile [--method NAME]\n"
+        "       %(prog)s edit IMAGE [TRIMAP] [--port P] [--no-browser]\n"
         "       %(prog)s --version",
         description="Estimate the alpha matte of IMAGE given TRIMAP and write it as a "
         "grayscale PNG.",

@@ -29,7 +29,10 @@ Layouts (:mod:`.datasets`)
     ``merged/``, ``alpha/`` (or ``alpha_copy/``), ``trimaps/``: the
     Composition-1k test set as the GCA-Matting and MatteFormer code prepares
     it, where the composites, the alpha of each composite and the trimaps have
-    the same file names (``<fg>_<bg index>.png``). Trimap set ``trimaps``.
+    the same file names (``<fg>_<bg index>.png``); or Adobe's archive as
+    published (``Test_set``: ``merged/``, ``Adobe-licensed images/alpha/``
+    with one alpha per foreground, ``Adobe-licensed images/trimaps/``), read
+    in place. Trimap set ``trimaps``.
 ``simple``
     ``image/``, ``trimap/``, ``alpha/``. Trimap set ``trimap``.
 
@@ -47,7 +50,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .datasets import LAYOUTS, DatasetError, Layout, Sample, find_samples, trimap_sets
+from .datasets import (
+    LAYOUTS,
+    DatasetError,
+    Layout,
+    Sample,
+    find_samples,
+    resolve_layout,
+    trimap_sets,
+)
 from .records import CSV_COLUMNS, METRICS, Task, load_record, resolve_options
 from .report import EvaluationSummary, versions
 
@@ -78,6 +89,8 @@ class Plan:
     save_alpha: bool
     jobs: int
     done: dict[int, dict[str, Any]]  # task index -> reused record
+    scheduler: Any = None  # a Dask scheduler address or client, or None (local)
+    folders: dict[str, Any] | None = None  # the folders read (layouts with variants)
 
 
 def plan(
@@ -90,8 +103,10 @@ def plan(
     out_dir: str | os.PathLike[str],
     save_alpha: bool,
     method_options: Mapping[str, Mapping[str, Any]] | None,
+    scheduler: Any = None,
 ) -> Plan:
     """Check the arguments, list the dataset, make the tasks and find reusable records."""
+    from .._tasks import check_scheduler
     from ..alpha import METHODS
     from .records import options_key, sha256
 
@@ -106,18 +121,38 @@ def plan(
         raise ValueError(f"method_options names methods that are not evaluated: {unknown}")
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ValueError(f"jobs must be an integer >= 1, got {jobs!r}")
+    if scheduler is not None:
+        check_scheduler(scheduler)  # ImportError naming the extra, before any work
+        if jobs != 1:
+            raise ValueError(f"jobs={jobs} and scheduler= are exclusive; give one of them")
     resolved = {m: resolve_options(m, given.get(m)) for m in methods}
     keys = {m: options_key(m, resolved[m]) for m in methods}
     samples = find_samples(dataset_dir, layout=layout, trimap=trimap)
     sets = trimap_sets(LAYOUTS[layout], trimap)
+    root, spec = resolve_layout(dataset_dir, layout)
+    folders = {
+        "images": str(root / spec.images),
+        "alpha": str(samples[0].alpha.parent),
+        "trimaps": {s: str(root / spec.trimaps[s]) for s in sets},
+        "alpha_per": "foreground (<foreground>_<index> -> <foreground>)"
+        if spec.shared_alpha
+        else "image (the same stem)",
+    }
 
     out = Path(out_dir)
+    hashed: dict[Path, str] = {}  # Composition-1k's archive: one alpha for 20 composites
+
+    def digest(path: Path) -> str:
+        if path not in hashed:
+            hashed[path] = sha256(path)
+        return hashed[path]
+
     digests = {}
     for sample in samples:
         digests[sample.stem] = {
-            "image": sha256(sample.image),
-            "alpha": sha256(sample.alpha),
-            **{f"trimap:{s}": sha256(p) for s, p in sample.trimaps.items()},
+            "image": digest(sample.image),
+            "alpha": digest(sample.alpha),
+            **{f"trimap:{s}": digest(p) for s, p in sample.trimaps.items()},
         }
     tasks = []
     for method in methods:
@@ -130,9 +165,10 @@ def plan(
                         method=method,
                         trimap_set=trimap_set,
                         stem=sample.stem,
-                        image=str(sample.image),
-                        trimap=str(sample.trimaps[trimap_set]),
-                        alpha=str(sample.alpha),
+                        # absolute: the same paths for workers in other folders
+                        image=os.path.abspath(sample.image),
+                        trimap=os.path.abspath(sample.trimaps[trimap_set]),
+                        alpha=os.path.abspath(sample.alpha),
                         options=resolved[method],
                         key=keys[method],
                         digests={
@@ -151,21 +187,23 @@ def plan(
             done[index] = record
     return Plan(
         Path(dataset_dir), layout, methods, sets, samples, resolved, tasks, out, save_alpha,
-        jobs, done,
+        jobs, done, scheduler, folders,
     )  # fmt: skip
 
 
 def run(plan: Plan, *, progress: bool | str = True) -> tuple[dict[int, dict], dict[int, str]]:
     """Run the tasks not done yet; return ``(records, failures)`` by task index.
 
-    Workers return each record with the files to write; this process writes
-    them (:func:`classicmat._files.write_files`: the alpha and its record
+    Workers (local processes, or the workers of a Dask cluster) return each
+    record with the files to write; this process writes them
+    (:func:`classicmat._files.write_files`: the alpha and its record
     together), so an interrupted run leaves only complete records.
     """
     from .._files import write_files
     from .._progress import Progress
     from .._tasks import one_line, run_tasks
-    from .records import evaluate_one
+    from .._workers import worker_check
+    from .records import evaluate_one, task_inputs
 
     for task in plan.tasks:
         Path(task.record).parent.mkdir(parents=True, exist_ok=True)
@@ -177,7 +215,15 @@ def run(plan: Plan, *, progress: bool | str = True) -> tuple[dict[int, dict], di
     mode = {True: "auto", False: "off"}.get(progress, progress)  # type: ignore[call-overload]
     with Progress(len(todo), label="evaluate", mode=mode) as bar:
         pending = [plan.tasks[i] for i in todo]
-        for position, ok, value in run_tasks(evaluate_one, pending, jobs=plan.jobs):
+        cluster = {}
+        if plan.scheduler is not None:
+            cluster = {
+                "scheduler": plan.scheduler,
+                "inputs": task_inputs,
+                "worker_check": worker_check(plan.methods),
+                "status": bar.set_status,
+            }
+        for position, ok, value in run_tasks(evaluate_one, pending, jobs=plan.jobs, **cluster):
             index = todo[position]
             task = plan.tasks[index]
             if ok:
@@ -197,6 +243,7 @@ def summarise(
     plan: Plan, records: dict[int, dict[str, Any]], failures: dict[int, str]
 ) -> EvaluationSummary:
     """The rows (in task order), the means per method x trimap set, the parameters."""
+    from .._tasks import scheduler_address
     from .report import means
 
     rows = [
@@ -219,11 +266,13 @@ def summarise(
         parameters={
             "dataset": str(plan.dataset.resolve()),
             "layout": plan.layout,
+            "folders": plan.folders,
             "methods": plan.methods,
             "trimaps": plan.sets,
             "images": [s.stem for s in plan.samples],
             "method_options": plan.resolved,
             "jobs": plan.jobs,
+            "scheduler": scheduler_address(plan.scheduler),
             "save_alpha": plan.save_alpha,
             "alpha_quantisation": "8-bit: np.rint(255 * clip(alpha, 0, 1))",
             "metrics": "classicmat.metrics on the unknown pixels of the trimap; "
@@ -246,6 +295,7 @@ def evaluate_dataset(
     progress: bool | str = True,
     preview: str | os.PathLike[str] | None = None,
     command: str | None = None,
+    scheduler: Any = None,
 ) -> EvaluationSummary:
     """Run ``methods`` on every image of a dataset and write the errors; see the module doc.
 
@@ -264,6 +314,13 @@ def evaluate_dataset(
     jobs : int
         Worker processes; ``1`` runs in this process. Rows and errors do not
         depend on ``jobs``.
+    scheduler : str or distributed.Client, optional
+        Run on a Dask distributed cluster instead of local processes: a
+        scheduler address (``"tcp://10.0.0.5:8786"``) or a client. The
+        workers must read the dataset at the same paths (a shared
+        filesystem) and have the same classicmat and methods installed;
+        this process still writes every file, and the rows equal those of a
+        local run. Needs ``pip install "classicmat[distributed]"``.
     out_dir : path-like
         Output folder (created): ``results.csv``, ``results.json``,
         ``summary.md``, ``records/`` and, with ``save_alpha``, ``alpha/``.
@@ -288,7 +345,15 @@ def evaluate_dataset(
     DatasetError
         Missing folders or files in the dataset.
     ValueError, TypeError
-        Unknown layout, trimap set, method or option; ``jobs < 1``.
+        Unknown layout, trimap set, method or option; ``jobs < 1``; ``jobs``
+        and ``scheduler`` both given.
+    ImportError
+        ``scheduler`` given without dask.distributed installed.
+    OSError
+        The scheduler cannot be reached.
+    classicmat._tasks.RunError
+        No worker can run the tasks (a worker process died, no worker of the
+        cluster reads the dataset, ...); the records written so far are kept.
     """
     from .report import evaluation_sheet, write_reports
 
@@ -301,6 +366,7 @@ def evaluate_dataset(
         out_dir=out_dir,
         save_alpha=save_alpha or preview is not None,
         method_options=method_options,
+        scheduler=scheduler,
     )
     steps.out.mkdir(parents=True, exist_ok=True)
     records, failures = run(steps, progress=progress)

@@ -96,6 +96,11 @@ class Task:
     alpha_out: str | None
 
 
+def task_inputs(task: Task) -> tuple[str, str, str]:
+    """The files a task reads (for a cluster run to check that its workers read them)."""
+    return task.image, task.trimap, task.alpha
+
+
 _WARMED: set[str] = set()
 
 

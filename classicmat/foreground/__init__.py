@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .._interrupt import restores_interrupt
 from .._registry import Registry, check_options
 
 #: The foreground estimation methods. Listing them imports no method module.
@@ -37,6 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
 
 
+@restores_interrupt
 def estimate_foreground(
     image: Any,
     alpha: Any,

@@ -106,6 +106,7 @@ def estimate_foreground_multilevel(
     n_big_iterations = check_number(n_big_iterations, "n_big_iterations", integer=True, low=0)
     small_size = check_number(small_size, "small_size", integer=True, low=1)
 
+    from .._parallel import thread_count
     from . import _multilevel_kernels as K
 
     height, width, depth = image.shape
@@ -117,29 +118,21 @@ def estimate_foreground_multilevel(
     F = np.ascontiguousarray(np.broadcast_to(fg_mean, (1, 1, depth)), dtype=np.float64)
     B = np.ascontiguousarray(np.broadcast_to(bg_mean, (1, 1, depth)), dtype=np.float64)
     alpha3 = alpha[:, :, None]
+    threads = thread_count()
     for h, w in level_sizes(height, width):
-        big = h * w >= K.PARALLEL_MIN_PIXELS
-        sweeps = K.red_black_sweeps_parallel if big else K.red_black_sweeps
         if (h, w) == (height, width):
             image_l, alpha_l = image, alpha
         else:
-            image_l = _resize(image, h, w, big)
-            alpha_l = _resize(alpha3, h, w, big)[:, :, 0]
-        F = _resize(F, h, w, big)
-        B = _resize(B, h, w, big)
+            image_l = K.resize_nearest(image, h, w)
+            alpha_l = np.ascontiguousarray(K.resize_nearest(alpha3, h, w)[:, :, 0])
+        F = K.resize_nearest(F, h, w)
+        B = K.resize_nearest(B, h, w)
         n_iter = n_small_iterations if (h <= small_size and w <= small_size) else n_big_iterations
-        sweeps(image_l, alpha_l, F, B, regularization, gradient_weight, n_iter)
+        K.red_black_sweeps(
+            image_l, alpha_l, F, B, regularization, gradient_weight, n_iter,
+            threads=threads if h * w >= K.PARALLEL_MIN_PIXELS else 1,
+        )  # fmt: skip
     pin_known(image, alpha, F, B)
     if return_background:
         return F, B
     return F
-
-
-def _resize(src: np.ndarray, h: int, w: int, parallel: bool) -> np.ndarray:
-    """Nearest-neighbour resize of a (h0, w0, C) array to (h, w, C)."""
-    from . import _multilevel_kernels as K
-
-    dst = np.empty((h, w, src.shape[2]))
-    kernel = K.resize_nearest_parallel if parallel else K.resize_nearest
-    kernel(np.ascontiguousarray(src), dst)
-    return dst

@@ -1,15 +1,16 @@
 """Numba kernels of the closed-form matting Laplacian.
 
 The Laplacian is assembled row by row (a "gather"), so that rows are written
-by one thread each and the parallel loops never write to shared memory:
+by one thread each and threads never write to shared memory. The caller
+(:mod:`.closed_form`) numbers the windows (of size (2r+1)^2, centred at
+least r pixels from the border, as in the paper) that contain at least one
+pixel whose row is wanted, and counts the entries of every row, in NumPy;
+then, each kernel on spans of the work run side by side
+(:mod:`classicmat._parallel`):
 
-1. ``_mark_windows``: give an id to every window (of size (2r+1)^2, centred
-   at least r pixels from the border, as in the paper) that contains at least
-   one pixel whose row is wanted;
-2. ``_window_stats``: for each such window, its mean colour and the
+1. ``_window_stats``: for each such window, its mean colour and the
    Cholesky factor of its regularised covariance;
-3. ``_row_counts``: the number of stored entries of every wanted row;
-4. ``_fill_rows``: the entries, in CSR order, plus the part of each row that
+2. ``_fill_rows``: the entries, in CSR order, plus the part of each row that
    multiplies known pixels, which goes to the right-hand side.
 """
 
@@ -17,46 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._jit import njit, prange
-
-
-@njit(parallel=True)
-def _mark_windows(is_row, r, win_id):  # pragma: no cover - compiled
-    """Set ``win_id`` to 0..n-1 for windows touching a wanted row, -1 elsewhere.
-
-    Returns the number of marked windows.
-    """
-    h, w = is_row.shape
-    counts = np.zeros(h, dtype=np.int64)
-    for y in prange(h):
-        for x in range(w):
-            win_id[y, x] = -1
-        if y < r or y >= h - r:
-            continue
-        c = 0
-        for x in range(r, w - r):
-            hit = False
-            for yy in range(y - r, y + r + 1):
-                for xx in range(x - r, x + r + 1):
-                    if is_row[yy, xx]:
-                        hit = True
-                        break
-                if hit:
-                    break
-            if hit:
-                win_id[y, x] = 1
-                c += 1
-        counts[y] = c
-    offsets = np.zeros(h + 1, dtype=np.int64)
-    for y in range(h):
-        offsets[y + 1] = offsets[y] + counts[y]
-    for y in prange(h):
-        k = offsets[y]
-        for x in range(w):
-            if win_id[y, x] == 1:
-                win_id[y, x] = k
-                k += 1
-    return offsets[h]
+from .._jit import njit
 
 
 @njit(inline="always")
@@ -90,8 +52,8 @@ def _store_mean_y(image, stats, k, cy, cx, r, c, at):  # pragma: no cover - comp
         stats[k, at + 2] = s2 / area
 
 
-@njit(parallel=True)
-def _window_stats(image, win_id, r, epsilon, stats):  # pragma: no cover - compiled
+@njit
+def _window_stats(image, win_id, r, epsilon, stats, y0, y1):  # pragma: no cover - compiled
     """Mean and inverse Cholesky factor of the regularised scatter of every marked window.
 
     With ``d_i = I_i - mu_k`` the centred colours of window k and
@@ -106,10 +68,11 @@ def _window_stats(image, win_id, r, epsilon, stats):  # pragma: no cover - compi
     precision when the window's colours lie on a line or a plane (flat or
     two-colour windows, tiny epsilon). Centring the computed ``y`` makes
     the rows of each window's block sum to zero to round-off as well.
+    Windows centred on rows ``y0 .. y1 - 1`` only.
     """
     h, w, c = image.shape
     area = (2 * r + 1) * (2 * r + 1)
-    for y in prange(h):
+    for y in range(y0, y1):
         for x in range(w):
             k = win_id[y, x]
             if k < 0:
@@ -188,26 +151,11 @@ def _share_window(yi, xi, yj, xj, r, h, w):  # pragma: no cover - compiled
     return y0 <= y1 and x0 <= x1
 
 
-@njit(parallel=True)
-def _row_counts(rows, col_id, r, counts):  # pragma: no cover - compiled
-    """Number of stored entries (columns with ``col_id >= 0``) of each row."""
-    h, w = col_id.shape
-    for t in prange(rows.size):
-        p = rows[t]
-        yi = p // w
-        xi = p - yi * w
-        n = 0
-        for yj in range(max(yi - 2 * r, 0), min(yi + 2 * r + 1, h)):
-            for xj in range(max(xi - 2 * r, 0), min(xi + 2 * r + 1, w)):
-                if col_id[yj, xj] >= 0 and _share_window(yi, xi, yj, xj, r, h, w):
-                    n += 1
-        counts[t] = n
-
-
-@njit(parallel=True)
+@njit
 def _fill_rows(
-    image, rows, col_id, known_value, win_id, stats, r, indptr, indices, data, rhs
-):  # pragma: no cover - compiled
+    image, rows, col_id, known_value, win_id, stats, r, indptr, indices, data, rhs,
+    acc, start, stop,
+):  # pragma: no cover - compiled  # fmt: skip
     """Fill the CSR ``indices``/``data`` of each row and its known part ``rhs``.
 
     For pixels i, j sharing windows k (Levin et al. 2008, eq. 12)::
@@ -218,54 +166,48 @@ def _fill_rows(
     ``L_ij = sum_k [delta_ij - 1 / |w_k| - y_i . y_j]`` with the centred
     ``y`` of :func:`_y` and ``_window_stats``. Columns with ``col_id >= 0``
     are stored; the others (known pixels) are folded into
-    ``rhs[t] = -sum_j L_ij * known_value[j]``.
+    ``rhs[t] = -sum_j L_ij * known_value[j]``. Rows ``start .. stop - 1``
+    of ``rows`` only; ``acc`` is a (4r + 1, 4r + 1) float64 work array.
     """
     h, w, c = image.shape
     area = (2 * r + 1) * (2 * r + 1)
     inv_area = 1.0 / area
-    size = 4 * r + 1
-    n_rows = rows.size
-    n_chunks = min(n_rows, 256)
     at = 2 if c == 1 else 9  # where the mean y of a window is stored
-    for chunk in prange(n_chunks):
-        acc = np.empty((size, size))
-        start = chunk * n_rows // n_chunks
-        stop = (chunk + 1) * n_rows // n_chunks
-        for t in range(start, stop):
-            p = rows[t]
-            yi = p // w
-            xi = p - yi * w
-            acc[:, :] = 0.0
-            for cy in range(max(yi - r, r), min(yi + r, h - 1 - r) + 1):
-                for cx in range(max(xi - r, r), min(xi + r, w - 1 - r) + 1):
-                    k = win_id[cy, cx]
-                    g0 = stats[k, at]
-                    g1 = stats[k, at + 1] if c == 3 else 0.0
-                    g2 = stats[k, at + 2] if c == 3 else 0.0
-                    u0, u1, u2 = _y(image, stats, k, yi, xi, c)
-                    u0 -= g0
-                    u1 -= g1
-                    u2 -= g2
-                    for yj in range(cy - r, cy + r + 1):
-                        for xj in range(cx - r, cx + r + 1):
-                            v0, v1, v2 = _y(image, stats, k, yj, xj, c)
-                            # u.v is computed by the same operations for L_ij
-                            # and L_ji: the matrix is exactly symmetric
-                            q = u0 * (v0 - g0) + u1 * (v1 - g1) + u2 * (v2 - g2)
-                            acc[yj - yi + 2 * r, xj - xi + 2 * r] -= inv_area + q
-                    acc[2 * r, 2 * r] += 1.0
-            pos = indptr[t]
-            known = 0.0
-            for yj in range(max(yi - 2 * r, 0), min(yi + 2 * r + 1, h)):
-                for xj in range(max(xi - 2 * r, 0), min(xi + 2 * r + 1, w)):
-                    if not _share_window(yi, xi, yj, xj, r, h, w):
-                        continue
-                    v = acc[yj - yi + 2 * r, xj - xi + 2 * r]
-                    col = col_id[yj, xj]
-                    if col >= 0:
-                        indices[pos] = col
-                        data[pos] = v
-                        pos += 1
-                    else:
-                        known += v * known_value[yj, xj]
-            rhs[t] = -known
+    for t in range(start, stop):
+        p = rows[t]
+        yi = p // w
+        xi = p - yi * w
+        acc[:, :] = 0.0
+        for cy in range(max(yi - r, r), min(yi + r, h - 1 - r) + 1):
+            for cx in range(max(xi - r, r), min(xi + r, w - 1 - r) + 1):
+                k = win_id[cy, cx]
+                g0 = stats[k, at]
+                g1 = stats[k, at + 1] if c == 3 else 0.0
+                g2 = stats[k, at + 2] if c == 3 else 0.0
+                u0, u1, u2 = _y(image, stats, k, yi, xi, c)
+                u0 -= g0
+                u1 -= g1
+                u2 -= g2
+                for yj in range(cy - r, cy + r + 1):
+                    for xj in range(cx - r, cx + r + 1):
+                        v0, v1, v2 = _y(image, stats, k, yj, xj, c)
+                        # u.v is computed by the same operations for L_ij
+                        # and L_ji: the matrix is exactly symmetric
+                        q = u0 * (v0 - g0) + u1 * (v1 - g1) + u2 * (v2 - g2)
+                        acc[yj - yi + 2 * r, xj - xi + 2 * r] -= inv_area + q
+                acc[2 * r, 2 * r] += 1.0
+        pos = indptr[t]
+        known = 0.0
+        for yj in range(max(yi - 2 * r, 0), min(yi + 2 * r + 1, h)):
+            for xj in range(max(xi - 2 * r, 0), min(xi + 2 * r + 1, w)):
+                if not _share_window(yi, xi, yj, xj, r, h, w):
+                    continue
+                v = acc[yj - yi + 2 * r, xj - xi + 2 * r]
+                col = col_id[yj, xj]
+                if col >= 0:
+                    indices[pos] = col
+                    data[pos] = v
+                    pos += 1
+                else:
+                    known += v * known_value[yj, xj]
+        rhs[t] = -known

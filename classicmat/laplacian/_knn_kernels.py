@@ -1,21 +1,29 @@
-"""numba kernels of the KNN Laplacian (compiled on first use, cached on disk)."""
+"""numba kernels of the KNN Laplacian (compiled on first use, cached on disk).
+
+The kernels are serial; each runs on a span of rows (or a chunk of pixels)
+and writes its own part of the output, and :mod:`classicmat._parallel` runs
+the spans side by side.
+"""
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
-from .._jit import njit, prange
+from .._jit import njit
+from .._parallel import run_parallel, spans, thread_count
 
 
-@njit(parallel=True)
-def _soft_kernel(features, neighbors, scale, out):
+@njit
+def _soft_kernel(features, neighbors, scale, out, start, stop):
     """``out[i, t] = max(0, 1 - |features[i] - features[neighbors[i, t]]|_1 * scale)``.
 
-    Each ``i`` writes its own row of ``out``: the parallel loop is race free.
+    Rows ``start .. stop - 1``; each ``i`` writes its own row of ``out``.
     """
-    n, k = neighbors.shape
+    k = neighbors.shape[1]
     dim = features.shape[1]
-    for i in prange(n):
+    for i in range(start, stop):
         for t in range(k):
             j = neighbors[i, t]
             dist = 0.0
@@ -25,8 +33,8 @@ def _soft_kernel(features, neighbors, scale, out):
             out[i, t] = value if value > 0.0 else 0.0
 
 
-@njit(parallel=True)
-def _grid_bound(features, row_of, h, w, offsets, k, out):
+@njit
+def _grid_bound(features, row_of, h, w, offsets, k, out, start, stop):
     """``out[p]``: the largest distance from pixel ``p`` to the ``k`` pixels nearest in the grid.
 
     ``offsets`` (m, 2) are (dy, dx) by increasing dy^2 + dx^2, starting with
@@ -34,10 +42,10 @@ def _grid_bound(features, row_of, h, w, offsets, k, out):
     distinct pixels, so ``out[p]`` bounds the distance from ``p`` to its
     k-th nearest pixel in feature space from above (``inf`` if fewer than
     ``k`` offsets fall inside the image). Pixel ``p``'s features are row
-    ``row_of[p]`` of ``features``.
+    ``row_of[p]`` of ``features``. Pixels ``start .. stop - 1``.
     """
     dim = features.shape[1]
-    for p in prange(h * w):
+    for p in range(start, stop):
         y = p // w
         x = p - y * w
         found = 0
@@ -75,64 +83,68 @@ def grid_bound(
     out = np.empty(h * w)
     if row_of is None:
         row_of = np.arange(h * w, dtype=np.int64)
-    _grid_bound(np.ascontiguousarray(features, dtype=np.float64), row_of, h, w, offsets, k, out)
+    features = np.ascontiguousarray(features, dtype=np.float64)
+
+    def run(span):
+        _grid_bound(features, row_of, h, w, offsets, k, out, *span)
+
+    run_parallel(run, spans(h * w, 4 * thread_count()))
     return out
 
 
 def soft_kernel(features: np.ndarray, neighbors: np.ndarray, scale: float) -> np.ndarray:
     """(n, k) soft kernel values of the neighbour lists (see :func:`_soft_kernel`)."""
     out = np.empty(neighbors.shape, dtype=np.float64)
-    _soft_kernel(
-        np.ascontiguousarray(features, dtype=np.float64),
-        np.ascontiguousarray(neighbors),
-        float(scale),
-        out,
-    )
+    features = np.ascontiguousarray(features, dtype=np.float64)
+    neighbors = np.ascontiguousarray(neighbors)
+
+    def run(span):
+        _soft_kernel(features, neighbors, float(scale), out, *span)
+
+    run_parallel(run, spans(len(neighbors), 4 * thread_count()))
     return out
 
 
-@njit(parallel=True)
-def _count_reverse(neighbors, row_id, counts):
+@njit
+def _count_reverse(neighbors, row_id, counts, c):
     """``counts[c, row_id[i]]`` += the pixels ``j != i`` of chunk ``c`` that list ``i``.
 
-    The pixels are split into ``counts.shape[0]`` contiguous chunks, counted
-    in parallel.
+    The pixels are split into ``counts.shape[0]`` contiguous chunks; this
+    counts chunk ``c``.
     """
     n, k = neighbors.shape
     n_chunks = counts.shape[0]
-    for c in prange(n_chunks):
-        for j in range(c * n // n_chunks, (c + 1) * n // n_chunks):
-            for t in range(k):
-                i = neighbors[j, t]
-                if i >= 0 and i != j and row_id[i] >= 0:
-                    counts[c, row_id[i]] += 1
+    for j in range(c * n // n_chunks, (c + 1) * n // n_chunks):
+        for t in range(k):
+            i = neighbors[j, t]
+            if i >= 0 and i != j and row_id[i] >= 0:
+                counts[c, row_id[i]] += 1
 
 
-@njit(parallel=True)
-def _fill_reverse(neighbors, values, binary, row_id, fill, rev_src, rev_val):
+@njit
+def _fill_reverse(neighbors, values, binary, row_id, fill, rev_src, rev_val, c):
     """The reverse lists: pixel ``j`` listing ``i`` puts ``(j, w_ji)`` in row ``row_id[i]``.
 
     ``fill[c, r]`` is where chunk ``c`` writes its first entry of row ``r``
     (the chunks' parts of a row follow each other), so each row lists its
-    pixels ``j`` in increasing order, as a serial loop would. Chunks run in
-    parallel.
+    pixels ``j`` in increasing order, as a serial loop would. This fills
+    chunk ``c``.
     """
     n, k = neighbors.shape
     n_chunks = fill.shape[0]
-    for c in prange(n_chunks):
-        for j in range(c * n // n_chunks, (c + 1) * n // n_chunks):
-            for t in range(k):
-                i = neighbors[j, t]
-                if i >= 0 and i != j and row_id[i] >= 0:
-                    r = row_id[i]
-                    q = fill[c, r]
-                    rev_src[q] = j
-                    if not binary:
-                        rev_val[q] = values[j, t]
-                    fill[c, r] = q + 1
+    for j in range(c * n // n_chunks, (c + 1) * n // n_chunks):
+        for t in range(k):
+            i = neighbors[j, t]
+            if i >= 0 and i != j and row_id[i] >= 0:
+                r = row_id[i]
+                q = fill[c, r]
+                rev_src[q] = j
+                if not binary:
+                    rev_val[q] = values[j, t]
+                fill[c, r] = q + 1
 
 
-@njit(parallel=True)
+@njit
 def _system_rows(
     neighbors,
     values,
@@ -145,12 +157,17 @@ def _system_rows(
     rev_ptr,
     rev_src,
     rev_val,
-    n_chunks,
     count_only,
     indptr,
     indices,
     data,
     b,
+    start,
+    stop,
+    stamp,
+    slot,
+    tmp_i,
+    tmp_d,
 ):
     """Rows of ``L + diag(diag_extra)`` (``L = D - A``, ``A = W + W^T``) for the pixels ``rows``.
 
@@ -165,95 +182,89 @@ def _system_rows(
 
     With ``count_only`` only ``indptr[r + 1]`` (entries of row ``r``) is
     written; otherwise ``indptr`` holds the row starts and ``indices``,
-    ``data`` and ``b`` are filled. Chunks of rows run in parallel with their
-    own column markers.
+    ``data`` and ``b`` are filled. Rows ``start .. stop - 1``; work arrays
+    of the thread: the column markers ``stamp`` (``n_cols``, int64, -1 or
+    a row index of a previous call) and ``slot`` (``n_cols``, int64), and
+    ``tmp_i`` (k + 1, the dtype of ``indices``) and ``tmp_d`` (k + 1).
     """
-    m = rows.shape[0]
     k = neighbors.shape[1]
-    for c in prange(n_chunks):
-        start = c * m // n_chunks
-        stop = (c + 1) * m // n_chunks
-        stamp = np.full(n_cols, -1, np.int64)
-        slot = np.empty(n_cols, np.int64)
-        tmp_i = np.empty(k + 1, indices.dtype)
-        tmp_d = np.empty(k + 1)
-        for r in range(start, stop):
-            i = rows[r]
-            pos = 0 if count_only else indptr[r]
-            first = pos
-            pos += 1  # the diagonal
-            degree = 0.0
-            rhs = 0.0
-            ci = col_id[i]
-            if ci >= 0:
-                stamp[ci] = r
-                slot[ci] = first
-            n_own = k
-            n_rev = rev_ptr[r + 1] - rev_ptr[r]
-            own_end = -1
-            for e in range(n_own + n_rev):
-                if e == n_own:
-                    own_end = pos
-                if e < n_own:
-                    j = neighbors[i, e]
-                    if j < 0 or j == i:
-                        continue
-                    a = 1.0 if binary else values[i, e]
-                else:
-                    q = rev_ptr[r] + e - n_own
-                    j = rev_src[q]
-                    a = 1.0 if binary else rev_val[q]
-                degree += a
-                cj = col_id[j]
-                if cj < 0:
-                    rhs += a * known_alpha[j]
+    for r in range(start, stop):
+        i = rows[r]
+        pos = 0 if count_only else indptr[r]
+        first = pos
+        pos += 1  # the diagonal
+        degree = 0.0
+        rhs = 0.0
+        ci = col_id[i]
+        if ci >= 0:
+            stamp[ci] = r
+            slot[ci] = first
+        n_own = k
+        n_rev = rev_ptr[r + 1] - rev_ptr[r]
+        own_end = -1
+        for e in range(n_own + n_rev):
+            if e == n_own:
+                own_end = pos
+            if e < n_own:
+                j = neighbors[i, e]
+                if j < 0 or j == i:
                     continue
-                if stamp[cj] == r:
-                    if not count_only:
-                        data[slot[cj]] -= a
-                    continue
-                stamp[cj] = r
-                slot[cj] = pos
-                if not count_only:
-                    indices[pos] = cj
-                    data[pos] = -a
-                pos += 1
-            if count_only:
-                indptr[r + 1] = pos
+                a = 1.0 if binary else values[i, e]
             else:
-                indices[first] = ci
-                data[first] = degree + diag_extra[i]
-                b[r] = rhs
-                # columns in increasing order: the diagonal and the row's own
-                # list by insertion (short), the entries from the reverse lists
-                # come sorted when col_id increases with the pixel (as in all
-                # callers), then one merge
-                if own_end < 0:
-                    own_end = pos
-                _insertion_sort(indices, data, first, own_end)
-                _insertion_sort(indices, data, own_end, pos)  # linear if sorted
-                for e in range(first, own_end):
-                    tmp_i[e - first] = indices[e]
-                    tmp_d[e - first] = data[e]
-                na = own_end - first
-                ia = 0
-                ib = own_end
-                w = first
-                while ia < na and ib < pos:
-                    if tmp_i[ia] <= indices[ib]:
-                        indices[w] = tmp_i[ia]
-                        data[w] = tmp_d[ia]
-                        ia += 1
-                    else:
-                        indices[w] = indices[ib]
-                        data[w] = data[ib]
-                        ib += 1
-                    w += 1
-                while ia < na:
+                q = rev_ptr[r] + e - n_own
+                j = rev_src[q]
+                a = 1.0 if binary else rev_val[q]
+            degree += a
+            cj = col_id[j]
+            if cj < 0:
+                rhs += a * known_alpha[j]
+                continue
+            if stamp[cj] == r:
+                if not count_only:
+                    data[slot[cj]] -= a
+                continue
+            stamp[cj] = r
+            slot[cj] = pos
+            if not count_only:
+                indices[pos] = cj
+                data[pos] = -a
+            pos += 1
+        if count_only:
+            indptr[r + 1] = pos
+        else:
+            indices[first] = ci
+            data[first] = degree + diag_extra[i]
+            b[r] = rhs
+            # columns in increasing order: the diagonal and the row's own
+            # list by insertion (short), the entries from the reverse lists
+            # come sorted when col_id increases with the pixel (as in all
+            # callers), then one merge
+            if own_end < 0:
+                own_end = pos
+            _insertion_sort(indices, data, first, own_end)
+            _insertion_sort(indices, data, own_end, pos)  # linear if sorted
+            for e in range(first, own_end):
+                tmp_i[e - first] = indices[e]
+                tmp_d[e - first] = data[e]
+            na = own_end - first
+            ia = 0
+            ib = own_end
+            w = first
+            while ia < na and ib < pos:
+                if tmp_i[ia] <= indices[ib]:
                     indices[w] = tmp_i[ia]
                     data[w] = tmp_d[ia]
                     ia += 1
-                    w += 1
+                else:
+                    indices[w] = indices[ib]
+                    data[w] = data[ib]
+                    ib += 1
+                w += 1
+            while ia < na:
+                indices[w] = tmp_i[ia]
+                data[w] = tmp_d[ia]
+                ia += 1
+                w += 1
 
 
 @njit(inline="always")
@@ -289,8 +300,6 @@ def knn_system(
     weight 1). ``rows`` must map to ``col_id >= 0`` (the diagonal is a
     column of the system).
     """
-    import numba
-
     n = neighbors.shape[0]
     m = rows.shape[0]
     binary = values is None
@@ -300,28 +309,50 @@ def knn_system(
     row_id[rows] = np.arange(m)
     # reverse lists, counted and filled in parallel by chunks of pixels (a
     # few: each needs a count per row)
-    n_parts = max(1, min(n, numba.get_num_threads(), 4))
+    threads = thread_count()
+    n_parts = max(1, min(n, threads, 4))
     counts = np.zeros((n_parts, m), dtype=np.int64)
-    _count_reverse(neighbors, row_id, counts)
+    run_parallel(lambda c: _count_reverse(neighbors, row_id, counts, c), range(n_parts))
     rev_ptr = np.zeros(m + 1, dtype=np.int64)
     np.cumsum(counts.sum(axis=0), out=rev_ptr[1:])
     # chunk c starts row r after the entries of the chunks before it
     fill = np.cumsum(counts, axis=0)
     fill -= counts
     fill += rev_ptr[:-1]
-    del counts
+    counts = None
     rev_src = np.empty(int(rev_ptr[-1]), dtype=neighbors.dtype)
     # weights of the reverse lists: none to store for the binary kernel
     rev_val = np.empty(0 if binary else int(rev_ptr[-1]), dtype=np.float64)
-    _fill_reverse(neighbors, values, binary, row_id, fill, rev_src, rev_val)
-    del row_id, fill
-    n_chunks = max(1, min(m, numba.get_num_threads()))
+    run_parallel(
+        lambda c: _fill_reverse(neighbors, values, binary, row_id, fill, rev_src, rev_val, c),
+        range(n_parts),
+    )
+    row_id = fill = None
+    k = neighbors.shape[1]
     indptr = np.zeros(m + 1, dtype=np.int64)
+    args = (neighbors, values, binary, rows, col_id, n_cols, known_alpha, diag_extra)
+    args += (rev_ptr, rev_src, rev_val)
+    local = threading.local()  # each thread's column markers, kept between spans
+    row_spans = spans(m, 4 * threads)
+
+    def run(count_only, indices, data, b):
+        def span_rows(span):
+            if not hasattr(local, "stamp"):
+                local.stamp = np.full(n_cols, -1, np.int64)
+                local.slot = np.empty(n_cols, np.int64)
+                local.tmp_i = np.empty(k + 1, np.int64)
+                local.tmp_d = np.empty(k + 1)
+            _system_rows(
+                *args, count_only, indptr, indices, data, b, *span,
+                local.stamp, local.slot, local.tmp_i.astype(indices.dtype, copy=False),
+                local.tmp_d,
+            )  # fmt: skip
+
+        run_parallel(span_rows, row_spans, threads=threads)
+
     dummy_i = np.empty(0, dtype=np.int32)
     dummy_f = np.empty(0, dtype=np.float64)
-    args = (neighbors, values, binary, rows, col_id, n_cols, known_alpha, diag_extra)
-    args += (rev_ptr, rev_src, rev_val, n_chunks)
-    _system_rows(*args, True, indptr, dummy_i, dummy_f, dummy_f)
+    run(True, dummy_i, dummy_f, dummy_f)
     # counts -> starts
     np.cumsum(indptr, out=indptr)
     nnz = int(indptr[-1])
@@ -329,5 +360,5 @@ def knn_system(
     indices = np.empty(nnz, dtype=index_dtype)
     data = np.empty(nnz, dtype=np.float64)
     b = np.zeros(m, dtype=np.float64)
-    _system_rows(*args, False, indptr, indices, data, b)
+    run(False, indices, data, b)
     return data, indices, indptr.astype(index_dtype, copy=False), b

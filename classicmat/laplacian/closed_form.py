@@ -41,18 +41,67 @@ def _check_window(image: np.ndarray, radius: int) -> None:
         )
 
 
+def _box_sums(mask: np.ndarray, extra: int = 0) -> np.ndarray:
+    """(H + 1, W + 1) integral image of ``mask``: ``s[y, x]`` = True pixels above and left."""
+    h, w = mask.shape
+    s = np.zeros((h + 1, w + 1), dtype=np.int32 if h * w < 2**31 else np.int64)
+    np.cumsum(mask, axis=0, dtype=s.dtype, out=s[1:, 1:])
+    np.cumsum(s[1:, 1:], axis=1, out=s[1:, 1:])
+    return s
+
+
+def _number_windows(is_row: np.ndarray, r: int, win_id: np.ndarray) -> int:
+    """Number 0, 1, ... (row-major) the windows that hold a wanted row; -1 elsewhere.
+
+    ``win_id[y, x]`` is the id of the window centred at (y, x). Returns the
+    number of windows.
+    """
+    h, w = is_row.shape
+    k = 2 * r + 1
+    s = _box_sums(is_row)
+    hit = (s[k:, k:] - s[:-k, k:] - s[k:, :-k] + s[:-k, :-k]) > 0
+    del s
+    win_id.fill(-1)
+    n = int(np.count_nonzero(hit))
+    win_id[r : h - r, r : w - r][hit] = np.arange(n, dtype=win_id.dtype)
+    return n
+
+
+def _row_counts(rows: np.ndarray, col_id: np.ndarray, r: int) -> np.ndarray:
+    """Stored entries (columns with ``col_id >= 0``) of the Laplacian's rows ``rows``.
+
+    The pixels that share a window with pixel i form a rectangle (the
+    windows holding i are the centres within r of it, clipped to the
+    image's inner part, and each reaches r further), so the entries of a
+    row are an integral-image lookup.
+    """
+    h, w = col_id.shape
+    yi, xi = np.divmod(rows, w)
+    y0 = np.maximum(np.maximum(yi - r, r) - r, 0)
+    y1 = np.minimum(np.minimum(yi + r, h - 1 - r) + r, h - 1) + 1
+    x0 = np.maximum(np.maximum(xi - r, r) - r, 0)
+    x1 = np.minimum(np.minimum(xi + r, w - 1 - r) + r, w - 1) + 1
+    s = _box_sums(col_id >= 0)
+    return (s[y1, x1] - s[y0, x1] - s[y1, x0] + s[y0, x0]).astype(np.int64)
+
+
 def _assemble(image, is_row, col_id, known_value, epsilon, radius):
     """Rows ``is_row`` of the Laplacian: (indptr, indices, data, rhs, rows)."""
-    from ._cf_kernels import _fill_rows, _mark_windows, _row_counts, _window_stats
+    from .._parallel import run_parallel, spans, thread_count
+    from ._cf_kernels import _fill_rows, _window_stats
 
     h, w, c = image.shape
     win_id = np.empty((h, w), dtype=np.int32 if h * w < 2**31 else np.int64)
-    n_windows = _mark_windows(is_row, radius, win_id)
+    n_windows = _number_windows(is_row, radius, win_id)
     stats = np.empty((n_windows, 12 if c == 3 else 3))
-    _window_stats(image, win_id, radius, epsilon, stats)
+    parts = 4 * thread_count()
+
+    def window_stats(span):
+        _window_stats(image, win_id, radius, epsilon, stats, *span)
+
+    run_parallel(window_stats, spans(h, parts))
     rows = np.flatnonzero(is_row)
-    counts = np.empty(rows.size, dtype=np.int64)
-    _row_counts(rows, col_id, radius, counts)
+    counts = _row_counts(rows, col_id, radius)
     nnz = int(counts.sum())
     index_dtype = np.int32 if max(nnz, h * w) < 2**31 else np.int64
     indptr = np.zeros(rows.size + 1, dtype=index_dtype)
@@ -61,7 +110,16 @@ def _assemble(image, is_row, col_id, known_value, epsilon, radius):
     indices = np.empty(nnz, dtype=index_dtype)
     data = np.empty(nnz)
     rhs = np.empty(rows.size)
-    _fill_rows(image, rows, col_id, known_value, win_id, stats, radius, indptr, indices, data, rhs)
+    size = 4 * radius + 1
+
+    def fill_rows(span):
+        acc = np.empty((size, size))
+        _fill_rows(
+            image, rows, col_id, known_value, win_id, stats, radius, indptr, indices, data, rhs,
+            acc, *span,
+        )  # fmt: skip
+
+    run_parallel(fill_rows, spans(rows.size, parts))
     return indptr, indices, data, rhs, rows
 
 

@@ -121,8 +121,12 @@ class MattingSystem:
         return self.is_fg.shape
 
     def coords(self) -> np.ndarray:
-        """The (row, column) pixel of each unknown, (n, 2) int."""
-        return np.column_stack(np.divmod(self.unknown, self.is_fg.shape[1]))
+        """The (row, column) pixel of each unknown, (n, 2) int32 (int64 for huge images)."""
+        h, w = self.is_fg.shape
+        out = np.empty((self.unknown.size, 2), np.int32 if max(h, w) < 2**31 else np.int64)
+        np.floor_divide(self.unknown, w, out=out[:, 0], casting="unsafe")
+        np.remainder(self.unknown, w, out=out[:, 1], casting="unsafe")
+        return out
 
 
 def constrain(L: Any, masks: TrimapMasks, *, lambda_: float = math.inf, local: bool = False):
@@ -221,12 +225,10 @@ def solve_system(
     """
     from ..solvers import solve
 
-    alpha = system.is_fg.astype(np.float64)
     if system.unknown.size == 0:
-        return alpha
+        return system.is_fg.astype(np.float64)
     if solver == "auto" and auto is not None:
         solver = auto(system)
-    coords = system.coords() if system.local else None
     result = solve(
         system.A,
         system.b,
@@ -234,11 +236,14 @@ def solve_system(
         rtol=rtol,
         atol=atol,
         maxiter=maxiter,
-        coords=coords,
+        coords=system.coords() if system.local else None,
         options=options,
         x0=x0,
     )
     x = np.clip(result.x, 0.0, 1.0)
+    del result
+    # (allocated after the solve: the image-sized matte is not held at its memory peak)
+    alpha = system.is_fg.astype(np.float64)
     if system.hard:
         alpha.flat[system.unknown] = x
         return alpha

@@ -13,6 +13,40 @@ import numpy as np
 from .._jit import njit
 
 
+@njit(signatures=("void(int64[::1], int64, int64)",))
+def heapsort(a, lo, hi):
+    """Sort ``a[lo:hi]`` in place (heapsort: no allocation, O(n log n)).
+
+    Kernels sort with this rather than ``np.sort``, whose numba version
+    costs about a second of compilation per process on a cold cache.
+    """
+    n = hi - lo
+    start = n // 2
+    end = n
+    while end > 1:
+        if start > 0:  # building the heap
+            start -= 1
+        else:  # moving the largest to the end
+            end -= 1
+            v = a[lo + end]
+            a[lo + end] = a[lo]
+            a[lo] = v
+        root = start
+        while True:  # sift a[lo + root] down
+            child = 2 * root + 1
+            if child >= end:
+                break
+            if child + 1 < end and a[lo + child] < a[lo + child + 1]:
+                child += 1
+            if a[lo + root] < a[lo + child]:
+                v = a[lo + root]
+                a[lo + root] = a[lo + child]
+                a[lo + child] = v
+                root = child
+            else:
+                break
+
+
 @njit
 def coupling_reach(indptr, indices, y, x):
     """Largest ``|dy|`` and ``|dx|`` between coupled unknowns (nonzeros of ``A``)."""
@@ -100,7 +134,7 @@ def _best_cut(v, seg, lo, hi, t, counts, min_side):
 
 
 @njit
-def nested_dissection(y, x, ty, tx, leaf_size, balance, perm, node_ptr):
+def nested_dissection(y, x, ty, tx, leaf_size, balance, perm, node_ptr, seg, tmp, counts, stack):
     """Geometric nested dissection of the pixels ``(y, x)``.
 
     A box of pixels is cut along its longer side by a band ``ty`` rows (or
@@ -111,20 +145,15 @@ def nested_dissection(y, x, ty, tx, leaf_size, balance, perm, node_ptr):
 
     Writes ``perm`` (n) and ``node_ptr`` (n + 1) and returns the number of
     nodes ``N``: ``perm[new] = old`` and the pixels of node ``j`` are
-    ``perm[node_ptr[j]:node_ptr[j + 1]]`` for ``j < N``.
+    ``perm[node_ptr[j]:node_ptr[j + 1]]`` for ``j < N``. Work arrays: ``seg``
+    (``0 .. n - 1``), ``tmp`` (n), ``counts`` (the largest coordinate + 3)
+    and ``stack`` (``(2 n + 16, 3)``), all int64.
     """
     n = len(y)
-    seg = np.arange(n)
-    tmp = np.empty(n, np.int64)
     node_ptr[0] = 0
     nnodes = 0
     out = 0
-    ext = 1
-    for q in range(n):
-        ext = max(ext, y[q] + 1, x[q] + 1)
-    counts = np.zeros(ext + 2, np.int64)
     # stack of (lo, hi, emit): emit=1 -> seg[lo:hi] is a separator to number
-    stack = np.empty((2 * n + 16, 3), np.int64)
     sp = 0
     if n > 0:
         stack[0, 0] = 0
@@ -206,7 +235,8 @@ def nested_dissection(y, x, ty, tx, leaf_size, balance, perm, node_ptr):
             else:
                 tmp[ib] = s
                 ib += 1
-        seg[lo:hi] = tmp[lo:hi]
+        for q in range(lo, hi):
+            seg[q] = tmp[q]
         if nl + nr < cnt:
             stack[sp, 0] = lo + nl + nr
             stack[sp, 1] = hi
@@ -224,7 +254,9 @@ def nested_dissection(y, x, ty, tx, leaf_size, balance, perm, node_ptr):
 
 
 @njit
-def symbolic(node_ptr, indptr, indices, perm, iperm, parent, sptr, struct):
+def symbolic(
+    node_ptr, indptr, indices, perm, iperm, parent, sptr, struct, owner, mark, head, nxt, buf
+):
     """Row structure of every front and the assembly tree.
 
     ``struct[sptr[j]:sptr[j + 1]]`` (sorted, new numbering) are the rows of
@@ -234,20 +266,18 @@ def symbolic(node_ptr, indptr, indices, perm, iperm, parent, sptr, struct):
 
     Writes ``parent`` (N), ``sptr`` (N + 1) and ``struct`` (a capacity
     chosen by the caller); returns ``sptr[N]``, or ``-1`` when ``struct`` is
-    too small (retry with a larger one).
+    too small (retry with a larger one). Work arrays (int64): ``owner``,
+    ``mark`` and ``buf`` (n), ``head`` and ``nxt`` (N).
     """
     N = len(node_ptr) - 1
-    n = len(perm)
     cap = len(struct)
-    owner = np.empty(n, np.int64)
     for j in range(N):
         owner[node_ptr[j] : node_ptr[j + 1]] = j
-    mark = np.full(n, -1, np.int64)
+    mark[:] = -1
     parent[:] = -1
-    head = np.full(N, -1, np.int64)  # children as linked lists
-    nxt = np.full(N, -1, np.int64)
+    head[:] = -1  # children as linked lists
+    nxt[:] = -1
     sptr[0] = 0
-    buf = np.empty(n, np.int64)
     for j in range(N):
         start = node_ptr[j]
         end = node_ptr[j + 1]
@@ -269,13 +299,14 @@ def symbolic(node_ptr, indptr, indices, perm, iperm, parent, sptr, struct):
                     buf[cnt] = h
                     cnt += 1
             c = nxt[c]
-        rows = np.sort(buf[:cnt])
+        heapsort(buf, 0, cnt)
         if sptr[j] + cnt > cap:
             return -1
-        struct[sptr[j] : sptr[j] + cnt] = rows
+        for q in range(cnt):
+            struct[sptr[j] + q] = buf[q]
         sptr[j + 1] = sptr[j] + cnt
         if cnt > 0:
-            p = owner[rows[0]]
+            p = owner[buf[0]]
             parent[j] = p
             nxt[j] = head[p]
             head[p] = j
@@ -283,20 +314,19 @@ def symbolic(node_ptr, indptr, indices, perm, iperm, parent, sptr, struct):
 
 
 @njit
-def tree_postorder(parent, order):
+def tree_postorder(parent, order, head, nxt, stack, it):
     """Write into ``order`` a postorder of the forest ``parent`` that keeps the
-    given order of siblings."""
+    given order of siblings (work arrays: ``head``, ``nxt``, ``stack``, ``it``,
+    int64, as long as ``parent``)."""
     N = len(parent)
-    head = np.full(N, -1, np.int64)
-    nxt = np.full(N, -1, np.int64)
+    head[:] = -1
+    nxt[:] = -1
     for j in range(N - 1, -1, -1):  # children lists in increasing order
         p = parent[j]
         if p >= 0:
             nxt[j] = head[p]
             head[p] = j
     k = 0
-    stack = np.empty(N, np.int64)
-    it = np.empty(N, np.int64)
     for r in range(N):
         if parent[r] >= 0:
             continue
@@ -317,49 +347,7 @@ def tree_postorder(parent, order):
 
 
 @njit
-def plan(node_ptr, sptr, parent, loff, foff, uoff, child_ptr, child_idx):
-    """Offsets of the factor blocks and of the update matrices on the stack.
-
-    Node ``j`` stores ``L11`` (k x k) then ``L21`` (m x k) at ``loff[j]``; its
-    front's lower-right block (m x m, the update matrix once factorised) is
-    assembled at ``foff[j]`` on top of the stack, above its children's update
-    matrices, and moved down to ``uoff[j]`` (where the first child's began).
-    Writes ``loff`` (N + 1), ``foff``, ``uoff`` (N), ``child_ptr`` (N + 1)
-    and ``child_idx`` (N; ``child_ptr[N]`` used) and returns the peak size
-    of the stack.
-    """
-    N = len(parent)
-    loff[0] = 0
-    nchild = np.zeros(N + 1, np.int64)
-    for j in range(N):
-        k = node_ptr[j + 1] - node_ptr[j]
-        m = sptr[j + 1] - sptr[j]
-        loff[j + 1] = loff[j] + k * k + m * k
-        if parent[j] >= 0:
-            nchild[parent[j] + 1] += 1
-    child_ptr[:] = np.cumsum(nchild)
-    fill = child_ptr[:N].copy()
-    for j in range(N):
-        p = parent[j]
-        if p >= 0:
-            child_idx[fill[p]] = j
-            fill[p] += 1
-    top = 0
-    peak = 0
-    for j in range(N):
-        m = sptr[j + 1] - sptr[j]
-        base = top
-        if child_ptr[j + 1] > child_ptr[j]:
-            base = uoff[child_idx[child_ptr[j]]]
-        foff[j] = top
-        peak = max(peak, top + m * m)
-        uoff[j] = base
-        top = base + m * m
-    return peak
-
-
-@njit
-def plan_groups(sptr, group, n_groups, child_ptr, child_idx, foff, uoff, peaks):
+def plan_groups(sptr, group, child_ptr, child_idx, foff, uoff, peaks, tops):
     """Stack offsets when the nodes are factorised in groups, each on its own stack.
 
     ``group[j]`` is the group of node ``j`` (0 .. n_groups - 1). Each group
@@ -368,10 +356,11 @@ def plan_groups(sptr, group, n_groups, child_ptr, child_idx, foff, uoff, peaks):
     and its update matrix moved down to where the update of its first child
     *of the same group* began (children of other groups left theirs on their
     own stacks). Writes ``foff`` and ``uoff`` relative to the group's stack
-    and ``peaks[g]``, the size each group's stack needs.
+    and ``peaks[g]``, the size each group's stack needs (``tops``: work,
+    one per group).
     """
     N = len(group)
-    tops = np.zeros(n_groups, np.int64)
+    tops[:] = 0
     peaks[:] = 0
     for j in range(N):
         g = group[j]
@@ -468,27 +457,34 @@ def renumber(node_ptr, sptr, struct, order, new_ptr, new_sptr, new_struct, newpo
         s0 = new_sptr[q]
         for p in range(sptr[j], sptr[j + 1]):
             new_struct[s0 + p - sptr[j]] = newpos[struct[p]]
-        new_struct[s0 : new_sptr[q + 1]] = np.sort(new_struct[s0 : new_sptr[q + 1]])
+        heapsort(new_struct, s0, new_sptr[q + 1])
 
 
 @njit
-def supernodal_solve(node_ptr, sptr, struct, lbuf, loff, y):
-    """Overwrite ``y`` (new numbering) with ``(L L^T)^{-1} y``."""
+def supernodal_solve(node_ptr, sptr, struct, lbuf, loff, packed, forward, backward, y):
+    """Overwrite ``y`` (new numbering) with ``(L L^T)^{-1} y``.
+
+    Node ``j``'s ``L11`` is stored at ``loff[j]`` column-major, full
+    (``packed = 0``) or its lower triangle only, column after column
+    (``packed = 1``); ``L21`` (column-major) follows it. ``forward`` and
+    ``backward`` (0 or 1) choose the substitutions: ``L^{-1} y``, then
+    ``L^{-T}`` of that.
+    """
     N = len(node_ptr) - 1
     mmax = 0
     for j in range(N):
         mmax = max(mmax, sptr[j + 1] - sptr[j])
     t = np.empty(mmax, np.float64)
-    for j in range(N):  # forward: L z = y
+    for j in range(N if forward else 0):  # forward: L z = y
         start = node_ptr[j]
         k = node_ptr[j + 1] - start
         s0 = sptr[j]
         m = sptr[j + 1] - s0
         lo = loff[j]
-        l21 = lo + k * k
+        l21 = lo + k * k - packed * (k * (k - 1) // 2)
         t[:m] = 0.0
         for c in range(k):
-            col = lo + c * k
+            col = lo + c * k - packed * (c * (c + 1) // 2)  # + r: entry (r >= c, c)
             v = y[start + c] / lbuf[col + c]
             y[start + c] = v
             for r in range(c + 1, k):
@@ -498,13 +494,13 @@ def supernodal_solve(node_ptr, sptr, struct, lbuf, loff, y):
                 t[r] += lbuf[col + r] * v
         for r in range(m):
             y[struct[s0 + r]] -= t[r]
-    for j in range(N - 1, -1, -1):  # backward: L^T x = z
+    for j in range(N - 1 if backward else -1, -1, -1):  # backward: L^T x = z
         start = node_ptr[j]
         k = node_ptr[j + 1] - start
         s0 = sptr[j]
         m = sptr[j + 1] - s0
         lo = loff[j]
-        l21 = lo + k * k
+        l21 = lo + k * k - packed * (k * (k - 1) // 2)
         for r in range(m):
             t[r] = y[struct[s0 + r]]
         for c in range(k - 1, -1, -1):
@@ -512,7 +508,7 @@ def supernodal_solve(node_ptr, sptr, struct, lbuf, loff, y):
             col = l21 + c * m
             for r in range(m):
                 s -= lbuf[col + r] * t[r]
-            col = lo + c * k
+            col = lo + c * k - packed * (c * (c + 1) // 2)  # + r: entry (r >= c, c)
             for r in range(c + 1, k):
                 s -= lbuf[col + r] * y[start + r]
             y[start + c] = s / lbuf[col + c]

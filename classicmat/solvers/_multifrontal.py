@@ -23,6 +23,7 @@ References
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import Any
 
@@ -90,7 +91,8 @@ class MultifrontalCholesky:
     factor_nnz : int
         Nonzeros of ``L`` (lower triangles of the diagonal blocks counted once).
     nbytes : int
-        Bytes of the stored factor (diagonal blocks stored square).
+        Bytes of the stored factor (diagonal blocks stored square in float64,
+        their lower triangles only in float32).
     stack_bytes : int
         Peak bytes of the update-matrix stack during the factorisation.
     times : dict
@@ -125,7 +127,93 @@ class MultifrontalCholesky:
         from . import _mf_kernels as K
 
         y = b[self._perm]
-        K.supernodal_solve(self._node_ptr, self._sptr, self._struct, self._lbuf, self._loff, y)
+        packed = int(self._lbuf.dtype == np.float32)
+        K.supernodal_solve(
+            self._node_ptr, self._sptr, self._struct, self._lbuf, self._loff, packed, 1, 1, y
+        )
+        x = np.empty_like(y)
+        x[self._perm] = y
+        return x
+
+    def _blocks(self, j):
+        """Node ``j``'s ``L11`` (k x k, lower triangle valid) and ``L21`` (m x k), float64."""
+        k = int(self._node_ptr[j + 1] - self._node_ptr[j])
+        m = int(self._sptr[j + 1] - self._sptr[j])
+        lo = int(self._loff[j])
+        if self._lbuf.dtype == np.float32:
+            kp = k * (k + 1) // 2
+            flat = np.zeros(k * k)
+            flat[_lower_columns(k)] = self._lbuf[lo : lo + kp]
+            L21 = self._lbuf[lo + kp : lo + kp + m * k].astype(np.float64)
+        else:
+            flat = self._lbuf[lo : lo + k * k]
+            L21 = self._lbuf[lo + k * k : lo + k * k + m * k]
+        return flat.reshape((k, k), order="F"), L21.reshape((m, k), order="F")
+
+    def _parents(self) -> np.ndarray:
+        """The assembly tree: the parent of every node (-1 for a root)."""
+        if getattr(self, "_parent", None) is None:
+            m = np.diff(self._sptr)
+            first = self._struct[self._sptr[:-1][m > 0]]
+            parent = np.full(self.nfronts, -1, np.int64)
+            parent[m > 0] = np.searchsorted(self._node_ptr, first, side="right") - 1
+            self._parent = parent
+        return self._parent
+
+    def inverse_factor_columns(
+        self, idx: Any, *, max_entries: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """``rows, Y``: the columns ``Y = L^{-1} P e_i`` for the unknowns ``idx``.
+
+        ``L^{-1} P e_i`` is zero but on the nodes of the assembly tree from
+        unknown ``i``'s node up to its root; ``rows`` (new numbering, sorted)
+        are the pixels of all those nodes and ``Y`` (``len(rows)`` x
+        ``len(idx)``, float64) the columns on them. Then ``Y.T @ Y`` is
+        ``A^{-1}[idx][:, idx]`` (of the factorised matrix). The work is
+        dense (BLAS) on those nodes only. ``None`` if ``Y`` would have more
+        than ``max_entries`` entries.
+        """
+        from scipy.linalg import solve_triangular
+
+        idx = np.asarray(idx, dtype=np.int64)
+        iperm = np.empty_like(self._perm)
+        iperm[self._perm] = np.arange(self.n)
+        new = iperm[idx]
+        parent = self._parents()
+        nodes = set()
+        for j in np.unique(np.searchsorted(self._node_ptr, new, side="right") - 1).tolist():
+            while j >= 0 and j not in nodes:
+                nodes.add(j)
+                j = int(parent[j])
+        nodes = np.array(sorted(nodes), dtype=np.int64)
+        starts, stops = self._node_ptr[nodes], self._node_ptr[nodes + 1]
+        sizes = stops - starts
+        if max_entries is not None and int(sizes.sum()) * len(idx) > max_entries:
+            return None
+        rows = np.repeat(stops - np.cumsum(sizes), sizes) + np.arange(int(sizes.sum()))
+        where = np.full(self.n, -1, np.int64)
+        where[rows] = np.arange(len(rows))
+        Y = np.zeros((len(rows), len(idx)))
+        Y[where[new], np.arange(len(idx))] = 1.0
+        for j, start, k in zip(nodes.tolist(), starts.tolist(), sizes.tolist(), strict=True):
+            at = int(where[start])
+            L11, L21 = self._blocks(j)
+            block = solve_triangular(L11, Y[at : at + k], lower=True, check_finite=False)
+            Y[at : at + k] = block
+            if L21.shape[0]:
+                below = where[self._struct[self._sptr[j] : self._sptr[j + 1]]]
+                Y[below] -= L21 @ block
+        return rows, Y
+
+    def backward(self, z: Any) -> np.ndarray:
+        """``P^T L^{-T} z`` for ``z`` in the new numbering (a result in the original one)."""
+        from . import _mf_kernels as K
+
+        y = np.array(z, dtype=np.float64)
+        packed = int(self._lbuf.dtype == np.float32)
+        K.supernodal_solve(
+            self._node_ptr, self._sptr, self._struct, self._lbuf, self._loff, packed, 0, 1, y
+        )
         x = np.empty_like(y)
         x[self._perm] = y
         return x
@@ -189,22 +277,51 @@ def _analyse(A, coords, leaf_size, balance):
     ry, rx = K.coupling_reach(indptr, indices, y, x)
     perm = np.empty(n, np.int64)
     node_ptr = np.empty(n + 1, np.int64)
-    nnodes = K.nested_dissection(y, x, ry, rx, leaf_size, balance, perm, node_ptr)
+    seg = np.arange(n, dtype=np.int64)
+    extent = max(int(y.max()), int(x.max())) + 1 if n else 1
+    nnodes = K.nested_dissection(
+        y, x, ry, rx, leaf_size, balance, perm, node_ptr,
+        seg, np.empty(n, np.int64), np.empty(extent + 2, np.int64),
+        np.empty((2 * n + 16, 3), np.int64),
+    )  # fmt: skip
+    del seg
     node_ptr = node_ptr[: nnodes + 1].copy()
     iperm = np.empty_like(perm)
     iperm[perm] = np.arange(n)
     parent = np.empty(nnodes, np.int64)
     sptr = np.empty(nnodes + 1, np.int64)
     capacity = 4 * n + 16
+    work = [np.empty(n, np.int64) for _ in range(3)] + [
+        np.empty(nnodes, np.int64) for _ in range(2)
+    ]
+    owner, mark, buf, head, nxt = work
     while True:
         struct = np.empty(capacity, np.int64)
-        size = K.symbolic(node_ptr, indptr, indices, perm, iperm, parent, sptr, struct)
+        size = K.symbolic(
+            node_ptr,
+            indptr,
+            indices,
+            perm,
+            iperm,
+            parent,
+            sptr,
+            struct,
+            owner,
+            mark,
+            head,
+            nxt,
+            buf,
+        )
         if size >= 0:
             break
         capacity *= 2
+    del work, owner, mark, buf
     struct = struct[:size].copy()
     order = np.empty(nnodes, np.int64)
-    K.tree_postorder(parent, order)
+    K.tree_postorder(
+        parent, order, head, nxt, np.empty(nnodes, np.int64), np.empty(nnodes, np.int64)
+    )
+    del head, nxt
     if np.any(order != np.arange(len(order))):
         # the assembly tree differs from the dissection tree (a part that does
         # not touch its separator): renumber in a postorder of the assembly
@@ -223,6 +340,36 @@ def _analyse(A, coords, leaf_size, balance):
         perm = perm_new
         iperm[perm] = np.arange(len(perm))
     return perm, iperm, node_ptr, parent, sptr, struct
+
+
+def _offsets(node_ptr, sptr, packed):
+    """``loff`` (N + 1): node ``j`` stores ``L11`` (k x k; its lower triangle
+    only if ``packed``) then ``L21`` (m x k) at ``loff[j]``."""
+    k = np.diff(node_ptr)
+    m = np.diff(sptr)
+    loff = np.zeros(len(k) + 1, np.int64)
+    np.cumsum((k * (k + 1) // 2 if packed else k * k) + m * k, out=loff[1:])
+    return loff
+
+
+def _children(parent):
+    """``child_ptr`` (N + 1) and ``child_idx`` (N): node ``j``'s children, in
+    increasing order, are ``child_idx[child_ptr[j]:child_ptr[j + 1]]``."""
+    N = len(parent)
+    has_parent = parent >= 0
+    child_ptr = np.zeros(N + 1, np.int64)
+    np.cumsum(np.bincount(parent[has_parent], minlength=N), out=child_ptr[1:])
+    children = np.flatnonzero(has_parent)
+    child_idx = np.zeros(N, np.int64)
+    child_idx[: len(children)] = children[np.argsort(parent[children], kind="stable")]
+    return child_ptr, child_idx
+
+
+@functools.lru_cache(maxsize=64)
+def _lower_columns(k):
+    """Flat indices of the lower triangle of a k x k column-major matrix, column after column."""
+    c, r = np.triu_indices(k)
+    return c * k + r
 
 
 def _factor_nodes(nodes, A, perm, iperm, node_ptr, sptr, struct, loff, foff, uoff,
@@ -262,8 +409,10 @@ def _factor_nodes(nodes, A, perm, iperm, node_ptr, sptr, struct, loff, foff, uof
             syrk(-1.0, L21, beta=1.0, c=F22, lower=1, overwrite_c=1)
             if uo != fo:
                 stack[uo : uo + m * m] = stack[fo : fo + m * m]
-        if single:
-            lbuf[lo : lo + k * k + m * k] = work[: k * k + m * k]
+        if single:  # L11's lower triangle, packed, then L21
+            kp = k * (k + 1) // 2
+            lbuf[lo : lo + kp] = work[_lower_columns(k)]
+            lbuf[lo + kp : lo + kp + m * k] = work[k * k : k * k + m * k]
 
 
 def _front_costs(node_ptr, sptr):
@@ -335,7 +484,9 @@ def _numeric(A, perm, iperm, node_ptr, sptr, struct, loff, parent, child_ptr, ch
     foff = np.empty(N, np.int64)
     uoff = np.empty(N, np.int64)
     peaks = np.empty(n_groups, np.int64)
-    K.plan_groups(sptr, group, n_groups, child_ptr, child_idx, foff, uoff, peaks)
+    K.plan_groups(
+        sptr, group, child_ptr, child_idx, foff, uoff, peaks, np.empty(n_groups, np.int64)
+    )
     base = np.concatenate([[0], np.cumsum(peaks)[:-1]])
     foff += base[group]
     uoff += base[group]
@@ -413,7 +564,6 @@ def multifrontal_cholesky(
         (the factorisation breaks down even with the largest shift of
         :data:`BREAKDOWN_SHIFTS`).
     """
-    from . import _mf_kernels as K
 
     t0 = time.perf_counter()
     A = sp.csr_array(A)
@@ -430,19 +580,17 @@ def multifrontal_cholesky(
     if not 0.0 <= balance < 0.5:
         raise ValueError(f"balance must be in [0, 0.5), got {balance!r}")
     perm, iperm, node_ptr, parent, sptr, struct = _analyse(A, coords, int(leaf_size), balance)
-    nnodes = len(parent)
-    loff = np.empty(nnodes + 1, np.int64)
-    foff = np.empty(nnodes, np.int64)
-    uoff = np.empty(nnodes, np.int64)
-    child_ptr = np.empty(nnodes + 1, np.int64)
-    child_idx = np.empty(nnodes, np.int64)
-    K.plan(node_ptr, sptr, parent, loff, foff, uoff, child_ptr, child_idx)
+    del coords
+    child_ptr, child_idx = _children(parent)
+    loff = _offsets(node_ptr, sptr, packed=False)
     t1 = time.perf_counter()
 
     if isinstance(factor_dtype, str) and factor_dtype == "auto":
         single = 8 * int(loff[-1]) > AUTO_FLOAT32_BYTES
     else:
         single = np.dtype(factor_dtype) == np.float32
+    if single:  # fronts are factorised in a float64 work buffer, then stored packed
+        loff = _offsets(node_ptr, sptr, packed=True)
     lbuf = np.empty(int(loff[-1]), np.float32 if single else np.float64)
     ks = np.diff(node_ptr)
     ms = np.diff(sptr)
