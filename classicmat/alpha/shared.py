@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from contextlib import ExitStack
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -115,7 +116,9 @@ class Smoothed(NamedTuple):
 
 
 class _Runner:
-    """Run ``kernel(*args, start, stop)`` over ``0:n`` in spans, on a pool of threads.
+    """Run ``kernel(*args, start, stop)`` over ``0:n`` in spans
+    (:func:`classicmat._parallel.spans`), on one pool of threads
+    (:func:`classicmat._parallel.thread_pool`) kept for all the stages.
 
     The kernels release the GIL, and every pixel writes only its own
     results, so the spans run side by side with the result of a serial run.
@@ -125,54 +128,44 @@ class _Runner:
 
     def __init__(self, threads: int):
         self.threads = max(1, threads)
-        self._pool: Any = None
+        self._stack = ExitStack()
+        self._pool: Callable[..., list[Any]] | None = None
 
     def __enter__(self) -> _Runner:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        self._stack.close()
+        self._pool = None
 
     def run(self, kernel: Callable, n: int, *args: Any, scratch: Callable | None = None):
         """``scratch()``, if given, makes the last arguments before ``start, stop`` per span."""
+        from .._parallel import spans, thread_pool
 
-        def call(start: int, stop: int) -> None:
+        def call(span: tuple[int, int]) -> None:
             extra = scratch() if scratch is not None else ()
-            kernel(*args, *extra, start, stop)
+            kernel(*args, *extra, *span)
 
         if n == 0:
             return
-        spans = max(1, min(self.threads * 8, n // 256))
-        bounds = [n * k // spans for k in range(spans + 1)]
-        call(bounds[0], bounds[1])
-        if spans == 1:
+        parts = spans(n, max(1, min(self.threads * 8, n // 256)))
+        call(parts[0])
+        rest = parts[1:]
+        if not rest:
             return
         if self.threads == 1:
-            for k in range(1, spans):
-                call(bounds[k], bounds[k + 1])
+            for span in rest:
+                call(span)
             return
         if self._pool is None:
-            from concurrent.futures import ThreadPoolExecutor
-
-            self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="classicmat-shared")
-        futures = [self._pool.submit(call, bounds[k], bounds[k + 1]) for k in range(1, spans)]
-        try:
-            for future in futures:
-                future.result()
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
+            self._pool = self._stack.enter_context(thread_pool(self.threads))
+        self._pool(call, rest)
 
 
 def _threads(parallel: bool) -> int:
-    import os
+    from .._parallel import thread_count
 
-    import numba
-
-    return max(1, min(numba.get_num_threads(), os.cpu_count() or 1)) if parallel else 1
+    return thread_count() if parallel else 1
 
 
 # ---------------------------------------------------------------- the stages
