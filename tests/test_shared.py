@@ -679,7 +679,7 @@ def test_lemur_error_on_the_shared_copy_and_next_to_pymatting(pymatting_dir):
     assert ours < 2.1, ours
     pymatting = pytest.importorskip("pymatting")
     theirs = np.linalg.norm(pymatting.estimate_alpha_sm(image, trimap) - fba)
-    assert theirs == pytest.approx(2.0407, abs=1e-3)  # the measured figure (notes, 4)
+    assert theirs == pytest.approx(2.0407, abs=1e-3)  # the measured figure (docs/shared.md)
     assert ours <= theirs
 
 
