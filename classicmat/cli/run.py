@@ -351,6 +351,11 @@ def run(argv: list[str]) -> int:
     if args.auto_trimap is not None:
         _auto_trimap_options(args)  # checked now; used once the model is loaded
     paths = _check_paths(args, options)
+    from .. import _ahead
+
+    ahead = getattr(func, "ahead", None)  # kernel modules to compile meanwhile
+    for module in ahead(func.check(options)) if ahead is not None else ():
+        _ahead.start(module)
 
     from .._warnings import ClassicmatWarning
     from ..io import read_image, write_images
