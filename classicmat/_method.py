@@ -95,6 +95,7 @@ def _make(
     trimap_mode: str,
     resolve: Callable[[dict], dict] | None,
     ahead: Callable[[dict], Sequence[str]] | None = None,
+    scribbles: bool = True,
 ) -> Callable:
     def check(given: Mapping[str, Any] | None = None, *, what: str | None = None) -> dict:
         values = check_values(options, dict(given or {}), what or core.__qualname__)
@@ -117,6 +118,7 @@ def _make(
     method.run = restores_interrupt(functools.partial(call, core))  # type: ignore[attr-defined]
     method.trimap = trimap_mode  # type: ignore[attr-defined]
     method.ahead = ahead or _nothing_ahead  # type: ignore[attr-defined]
+    method.scribbles = scribbles  # type: ignore[attr-defined]
     return method
 
 
@@ -129,6 +131,7 @@ def matting_method(
     trimap: str = "required",
     resolve: Callable[[dict], dict] | None = None,
     ahead: Callable[[dict], Sequence[str]] | None = None,
+    scribbles: bool = True,
 ) -> Callable[[Callable], Callable]:
     """Decorate a method's core: validate inputs and options once, then call it.
 
@@ -150,12 +153,17 @@ def matting_method(
         options compiles late in its run (the direct solver's): on a cold
         cache the command line compiles them in a second process meanwhile
         (:mod:`classicmat._ahead`).
+    scribbles : bool
+        Whether the method works from a few strokes (nearly every pixel
+        unknown), as the Laplacian methods do; ``False`` for methods that
+        need known samples around every unknown pixel (sampling methods)
+        or were trained on trimaps (networks): ``--scribbles`` refuses them.
     """
     if trimap not in ("required", "optional"):
         raise ValueError(f"trimap must be 'required' or 'optional', got {trimap!r}")
 
     def decorate(core: Callable) -> Callable:
-        return _make(core, _bind(core, options), trimap, resolve, ahead)
+        return _make(core, _bind(core, options), trimap, resolve, ahead, scribbles)
 
     return decorate
 
@@ -174,7 +182,7 @@ def first_output(method: Callable, *, name: str, doc: str) -> Callable:
     core.__name__ = core.__qualname__ = name
     core.__doc__ = doc
     core.__module__ = method.__module__
-    wrapped = _make(core, method.options, method.trimap, None, method.ahead)
+    wrapped = _make(core, method.options, method.trimap, None, method.ahead, method.scribbles)
     wrapped.check = method.check  # type: ignore[attr-defined]
     return wrapped
 

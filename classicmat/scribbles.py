@@ -20,14 +20,22 @@ from ._checks import check_number
 from ._validation import as_image, check_same_size
 from ._warnings import ClassicmatWarning
 
-__all__ = ["SCRIBBLE_METHODS", "TRIMAP_METHODS", "ScribbleWarning", "read_scribbles"]
+__all__ = ["ScribbleWarning", "read_scribbles", "scribble_methods"]
 
-#: The Laplacian methods, made for scribbles (every pixel off the strokes unknown).
-SCRIBBLE_METHODS = ("cf", "knn", "lbdm", "rw", "lkm", "ifm")
-#: Methods that need a trimap: sampling methods (Bayesian, shared matting)
-#: need known samples around every unknown pixel, and networks were trained
-#: on trimaps.
-TRIMAP_METHODS = ("bayesian", "shared", "onnx")
+
+def scribble_methods() -> list[str]:
+    """The built-in methods that work from scribbles: the Laplacian methods.
+
+    Methods declare it (``matting_method(scribbles=False)`` for those that
+    need known samples around every unknown pixel, like Bayesian matting,
+    or were trained on trimaps, like networks); this imports every method.
+
+    >>> "cf" in scribble_methods() and "bayesian" not in scribble_methods()
+    True
+    """
+    from .alpha import METHODS
+
+    return [e.name for e in METHODS.builtins() if getattr(METHODS.get(e.name), "scribbles", True)]
 
 
 class ScribbleWarning(ClassicmatWarning):
@@ -68,7 +76,7 @@ def read_scribbles(
         1 under foreground strokes, 0 under background strokes, 0.5
         elsewhere: pass it as the ``trimap`` of :func:`classicmat.estimate_alpha`
         (or of a :class:`classicmat.MattingSession`) with a Laplacian method
-        (:data:`SCRIBBLE_METHODS`).
+        (:func:`scribble_methods`).
 
     Raises
     ------

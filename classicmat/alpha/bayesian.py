@@ -117,7 +117,7 @@ def _global_model(image: np.ndarray, mask: np.ndarray, reg: float):
     return mean, np.linalg.inv(cov + (reg + 1e-4) * np.eye(3))
 
 
-@matting_method(*BAYESIAN_OPTIONS, resolve=_check_windows)
+@matting_method(*BAYESIAN_OPTIONS, resolve=_check_windows, scribbles=False)
 def bayesian_matting(
     image: np.ndarray,
     trimap: np.ndarray,
