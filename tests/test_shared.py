@@ -643,6 +643,22 @@ def test_command_line_and_listing(tmp_path, capsys):
     assert "shared" in listing and "Gastal" in listing and "expansion_radius" in listing
 
 
+def test_scribbles_are_refused(tmp_path, capsys):
+    """A sampling method needs known samples around every unknown pixel: it says
+    so in the method contract, and the command line refuses --scribbles with it."""
+    from classicmat.cli import main
+    from classicmat.scribbles import scribble_methods
+
+    assert shared_matting.scribbles is False
+    assert "shared" not in scribble_methods() and "cf" in scribble_methods()
+    image, trimap = _band_scene(23)
+    Image.fromarray(np.rint(image * 255).astype(np.uint8)).save(tmp_path / "i.png")
+    Image.fromarray(np.rint(trimap * 255).astype(np.uint8)).save(tmp_path / "t.png")
+    argv = [str(tmp_path / "i.png"), "--scribbles", str(tmp_path / "t.png"), "--method", "shared"]
+    assert main([*argv, "-o", str(tmp_path / "a.png")]) == 2
+    assert "method 'shared' needs a trimap" in capsys.readouterr().err
+
+
 # ----------------------------------------------------------------- the lemur (PyMatting's test)
 
 

@@ -425,7 +425,7 @@ def smooth_samples(
 # ---------------------------------------------------------------- the method
 
 
-@matting_method(*SHARED_OPTIONS)
+@matting_method(*SHARED_OPTIONS, scribbles=False)
 def shared_matting(
     image: np.ndarray,
     trimap: np.ndarray,
