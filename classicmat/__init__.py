@@ -24,6 +24,7 @@ _LAZY = {
     "estimate_alpha_cf": "classicmat.alpha.cf",
     "estimate_alpha_bayesian": "classicmat.alpha.bayesian",
     "estimate_alpha_knn": "classicmat.alpha.knn",
+    "estimate_alpha_shared": "classicmat.alpha.shared",
     "knn_laplacian": "classicmat.laplacian",
     "errors": "classicmat.metrics",
     "MattingSystem": "classicmat.laplacian",
@@ -31,6 +32,7 @@ _LAZY = {
     "MattingSession": "classicmat.session",
     "read_scribbles": "classicmat.scribbles",
     "bayesian_matting": "classicmat.alpha.bayesian",
+    "shared_matting": "classicmat.alpha.shared",
     "matting_laplacian": "classicmat.laplacian",
     "cf_laplacian": "classicmat.laplacian",
     "cf_system": "classicmat.laplacian",
@@ -89,6 +91,7 @@ __all__ = [
     "estimate_alpha_cf",
     "estimate_alpha_knn",
     "estimate_alpha_onnx",
+    "estimate_alpha_shared",
     "estimate_foreground",
     "errors",
     "evaluate_dataset",
@@ -101,6 +104,7 @@ __all__ = [
     "run_batch",
     "sad",
     "score_predictions",
+    "shared_matting",
     "solve",
     "split_trimap",
     "trimap_from_alpha",
@@ -129,6 +133,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .alpha.bayesian import bayesian_matting, estimate_alpha_bayesian
     from .alpha.cf import estimate_alpha_cf
     from .alpha.knn import estimate_alpha_knn
+    from .alpha.shared import estimate_alpha_shared, shared_matting
     from .batch import run_batch
     from .compose import composite, cutout
     from .deep import ModelSpec, OnnxMatting, estimate_alpha_onnx, trimap_from_model

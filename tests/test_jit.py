@@ -97,8 +97,12 @@ def _exercise_every_kernel() -> None:
         ("knn", {}),
         ("knn", {"variant": "paper"}),
         ("bayesian", {}),
+        ("shared", {}),
     ):
         classicmat.estimate_alpha(image, trimap, method=method, **options)
+    sparse = np.full((24, 30), 0.5)  # shared matting's nearest-pixel fallback
+    sparse[0, 0], sparse[-1, -1] = 1.0, 0.0
+    classicmat.estimate_alpha(image, sparse, method="shared", n_angles=1)
     # scattered unknown pixels and small leaves: the multifrontal solver's
     # assembly tree differs from the dissection tree and is renumbered
     rng = np.random.default_rng(3)  # a seed where it happens
