@@ -15,7 +15,7 @@ every pixel is unknown. Reported per method: the MSE of alpha against the
 ground truth off the strokes, and the time of one call (kernels warmed up
 on a tiny image first; one run per image on this shared machine, medians
 over the images). The methods default to those of
-``classicmat.scribbles.SCRIBBLE_METHODS`` that are installed.
+``classicmat.scribbles.scribble_methods()``.
 
 Needs ../shared/data/alphamatting and scipy (for the erosion).
 """
@@ -53,10 +53,10 @@ def strokes_from_gt(gt: np.ndarray, spacing: int, width: int, margin: int) -> np
 
 def main() -> None:
     import classicmat
-    from classicmat.scribbles import SCRIBBLE_METHODS
+    from classicmat.scribbles import scribble_methods
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    available = [m for m in SCRIBBLE_METHODS if m in classicmat.METHODS]
+    available = scribble_methods()
     parser.add_argument("--methods", default=",".join(available))
     parser.add_argument("--images", type=int, default=20)
     parser.add_argument("--spacing", type=int, default=24)

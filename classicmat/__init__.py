@@ -27,6 +27,7 @@ _LAZY = {
     "estimate_alpha_lbdm": "classicmat.alpha.lbdm",
     "estimate_alpha_rw": "classicmat.alpha.rw",
     "estimate_alpha_lkm": "classicmat.alpha.lkm",
+    "estimate_alpha_shared": "classicmat.alpha.shared",
     "knn_laplacian": "classicmat.laplacian",
     "lbdm_laplacian": "classicmat.laplacian",
     "rw_laplacian": "classicmat.laplacian",
@@ -37,6 +38,7 @@ _LAZY = {
     "MattingSession": "classicmat.session",
     "read_scribbles": "classicmat.scribbles",
     "bayesian_matting": "classicmat.alpha.bayesian",
+    "shared_matting": "classicmat.alpha.shared",
     "matting_laplacian": "classicmat.laplacian",
     "cf_laplacian": "classicmat.laplacian",
     "cf_system": "classicmat.laplacian",
@@ -98,6 +100,7 @@ __all__ = [
     "estimate_alpha_lkm",
     "estimate_alpha_onnx",
     "estimate_alpha_rw",
+    "estimate_alpha_shared",
     "estimate_foreground",
     "errors",
     "evaluate_dataset",
@@ -113,6 +116,7 @@ __all__ = [
     "rw_laplacian",
     "sad",
     "score_predictions",
+    "shared_matting",
     "solve",
     "split_trimap",
     "trimap_from_alpha",
@@ -144,6 +148,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .alpha.lbdm import estimate_alpha_lbdm
     from .alpha.lkm import estimate_alpha_lkm
     from .alpha.rw import estimate_alpha_rw
+    from .alpha.shared import estimate_alpha_shared, shared_matting
     from .batch import run_batch
     from .compose import composite, cutout
     from .deep import ModelSpec, OnnxMatting, estimate_alpha_onnx, trimap_from_model

@@ -67,6 +67,21 @@ def cache_dir() -> str:
     return AppDirs(appname="classicmat", appauthor=False).user_cache_dir
 
 
+def kernel_cache_folder(py_file: str) -> str | None:
+    """The cache folder of the kernels defined in the source file ``py_file``
+    (``None`` if numba's caching internals are not the expected ones)."""
+    try:
+        from numba.core.caching import _CacheLocator
+    except ImportError:  # pragma: no cover - a numba release with other internals
+        return None
+    subpath = getattr(_CacheLocator, "get_suitable_cache_subpath", None)
+    if subpath is None:  # pragma: no cover - same
+        return None
+    from ._version import __version__
+
+    return os.path.join(cache_dir(), __version__, subpath(py_file))
+
+
 def _cache_classes():
     """numba cache classes that store classicmat's kernels in :func:`cache_dir`.
 
@@ -85,17 +100,13 @@ def _cache_classes():
     if None in (mixin, base, impl, cache) or not hasattr(impl, "_locator_classes"):
         return None  # pragma: no cover - a numba release with other internals
 
-    from ._version import __version__
-
     class ClassicmatCacheLocator(mixin, base):
         """Cache files of a kernel under ``cache_dir()/<version>/<source folder>``."""
 
         def __init__(self, py_func, py_file):
             self._py_file = py_file
             self._lineno = py_func.__code__.co_firstlineno
-            self._cache_path = os.path.join(
-                cache_dir(), __version__, self.get_suitable_cache_subpath(py_file)
-            )
+            self._cache_path = kernel_cache_folder(py_file)
 
         def get_cache_path(self):
             return self._cache_path

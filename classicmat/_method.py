@@ -84,7 +84,7 @@ def _handover(names: tuple[str, ...]) -> Callable:
         "def call(core, inputs, values):\n"
         f"    return core(inputs.pop(0), inputs.pop(0){', ' if names else ''}{keywords})\n"
     )
-    namespace: dict[str, Any] = {}
+    namespace: dict[str, Any] = {"__name__": __name__}  # a frame of this module
     exec(source, namespace)  # names are the parameters of a signature: identifiers
     return namespace["call"]
 
@@ -94,6 +94,8 @@ def _make(
     options: tuple[Option, ...],
     trimap_mode: str,
     resolve: Callable[[dict], dict] | None,
+    ahead: Callable[[dict], Sequence[str]] | None = None,
+    scribbles: bool = True,
 ) -> Callable:
     def check(given: Mapping[str, Any] | None = None, *, what: str | None = None) -> dict:
         values = check_values(options, dict(given or {}), what or core.__qualname__)
@@ -115,13 +117,21 @@ def _make(
     method.core = core  # type: ignore[attr-defined]
     method.run = restores_interrupt(functools.partial(call, core))  # type: ignore[attr-defined]
     method.trimap = trimap_mode  # type: ignore[attr-defined]
+    method.ahead = ahead or _nothing_ahead  # type: ignore[attr-defined]
+    method.scribbles = scribbles  # type: ignore[attr-defined]
     return method
+
+
+def _nothing_ahead(values: Mapping[str, Any]) -> tuple[str, ...]:
+    return ()
 
 
 def matting_method(
     *options: Option,
     trimap: str = "required",
     resolve: Callable[[dict], dict] | None = None,
+    ahead: Callable[[dict], Sequence[str]] | None = None,
+    scribbles: bool = True,
 ) -> Callable[[Callable], Callable]:
     """Decorate a method's core: validate inputs and options once, then call it.
 
@@ -138,12 +148,22 @@ def matting_method(
         options (a preset's settings) and raises for combinations that are
         invalid together (``max_window < window``). Its result is what the
         core receives and what ``classicmat evaluate`` records.
+    ahead : callable, optional
+        ``ahead(values) -> kernel modules`` that a call with these (checked)
+        options compiles late in its run (the direct solver's): on a cold
+        cache the command line compiles them in a second process meanwhile
+        (:mod:`classicmat._ahead`).
+    scribbles : bool
+        Whether the method works from a few strokes (nearly every pixel
+        unknown), as the Laplacian methods do; ``False`` for methods that
+        need known samples around every unknown pixel (sampling methods)
+        or were trained on trimaps (networks): ``--scribbles`` refuses them.
     """
     if trimap not in ("required", "optional"):
         raise ValueError(f"trimap must be 'required' or 'optional', got {trimap!r}")
 
     def decorate(core: Callable) -> Callable:
-        return _make(core, _bind(core, options), trimap, resolve)
+        return _make(core, _bind(core, options), trimap, resolve, ahead, scribbles)
 
     return decorate
 
@@ -162,7 +182,7 @@ def first_output(method: Callable, *, name: str, doc: str) -> Callable:
     core.__name__ = core.__qualname__ = name
     core.__doc__ = doc
     core.__module__ = method.__module__
-    wrapped = _make(core, method.options, method.trimap, None)
+    wrapped = _make(core, method.options, method.trimap, None, method.ahead, method.scribbles)
     wrapped.check = method.check  # type: ignore[attr-defined]
     return wrapped
 

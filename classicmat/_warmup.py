@@ -65,6 +65,8 @@ def _scene(height: int = 24, width: int = 30):
 def _run_method(name: str) -> None:
     import warnings
 
+    import numpy as np
+
     from .alpha import METHODS
 
     image, trimap = _scene()
@@ -79,6 +81,12 @@ def _run_method(name: str) -> None:
 
             func(image, trimap)
             bayesian_matting(image, trimap, parallel=False)
+        elif name == "shared":
+            func(image, trimap)
+            # one path per pixel and one known pixel a side: the nearest-pixel fallback
+            sparse = np.full(trimap.shape, 0.5)
+            sparse[0, 0], sparse[-1, -1] = 1.0, 0.0
+            func(image, sparse, n_angles=1)
         else:
             func(image, trimap)
 
@@ -104,6 +112,39 @@ def _run_foreground() -> None:
     alpha = np.linspace(0, 1, image.shape[0] * image.shape[1]).reshape(image.shape[:2])
     for name in FOREGROUND_METHODS.names():
         estimate_foreground(image, alpha, method=name)
+
+
+def warm_multifrontal() -> None:
+    """Run the multifrontal solver (float64 factor) on a small grid system.
+
+    Reaches every kernel the direct solver of a matting system uses, with
+    the argument types of such a system (CSR with int32 indices, int32
+    pixel coordinates); :mod:`classicmat._ahead` runs it in a second process.
+    """
+    import numpy as np
+    import scipy.sparse as sp
+
+    from .solvers._multifrontal import multifrontal_cholesky
+
+    height, width = 40, 48
+    index = np.arange(height * width).reshape(height, width)
+    rows, cols = [], []
+    for dy, dx in ((0, 1), (1, -1), (1, 0), (1, 1)):  # 8-neighbour couplings
+        a = index[max(0, -dy) : height - max(0, dy), max(0, -dx) : width - max(0, dx)]
+        b = index[max(0, dy) :, max(0, dx) :][: a.shape[0], : a.shape[1]]
+        rows.append(a.ravel())
+        cols.append(b.ravel())
+    i, j = np.concatenate(rows), np.concatenate(cols)
+    n = height * width
+    W = sp.coo_array((np.ones(i.size), (i, j)), shape=(n, n))
+    W = W + W.T
+    A = sp.csr_array(sp.diags_array(W.sum(axis=1) + 1e-3) - W)
+    A.sort_indices()
+    A = sp.csr_array(
+        (A.data, A.indices.astype(np.int32), A.indptr.astype(np.int32)), shape=A.shape
+    )  # the index type of a matting system (numba compiles one version per type)
+    coords = np.stack(np.divmod(np.arange(n, dtype=np.int32), np.int32(width)), axis=1)
+    multifrontal_cholesky(A, coords, leaf_size=64).solve(np.ones(n))
 
 
 def compile_kernels(methods: Sequence[str] | None = None) -> list[CompileReport]:

@@ -11,23 +11,30 @@ on 128) is that trimap already, and can be passed as it is.
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
 
 from ._checks import check_number
 from ._validation import as_image, check_same_size
-from ._warnings import ClassicmatWarning
+from ._warnings import ClassicmatWarning, warn
 
-__all__ = ["SCRIBBLE_METHODS", "TRIMAP_METHODS", "ScribbleWarning", "read_scribbles"]
+__all__ = ["ScribbleWarning", "read_scribbles", "scribble_methods"]
 
-#: The Laplacian methods, made for scribbles (every pixel off the strokes unknown).
-SCRIBBLE_METHODS = ("cf", "knn", "lbdm", "rw", "lkm", "ifm")
-#: Methods that need a trimap: sampling methods (Bayesian, shared matting)
-#: need known samples around every unknown pixel, and networks were trained
-#: on trimaps.
-TRIMAP_METHODS = ("bayesian", "shared", "onnx")
+
+def scribble_methods() -> list[str]:
+    """The built-in methods that work from scribbles: the Laplacian methods.
+
+    Methods declare it (``matting_method(scribbles=False)`` for those that
+    need known samples around every unknown pixel, like Bayesian matting,
+    or were trained on trimaps, like networks); this imports every method.
+
+    >>> "cf" in scribble_methods() and "bayesian" not in scribble_methods()
+    True
+    """
+    from .alpha import METHODS
+
+    return [e.name for e in METHODS.builtins() if getattr(METHODS.get(e.name), "scribbles", True)]
 
 
 class ScribbleWarning(ClassicmatWarning):
@@ -68,7 +75,7 @@ def read_scribbles(
         1 under foreground strokes, 0 under background strokes, 0.5
         elsewhere: pass it as the ``trimap`` of :func:`classicmat.estimate_alpha`
         (or of a :class:`classicmat.MattingSession`) with a Laplacian method
-        (:data:`SCRIBBLE_METHODS`).
+        (:func:`scribble_methods`).
 
     Raises
     ------
@@ -116,12 +123,11 @@ def read_scribbles(
     is_bg = stroke & (level <= 0.1)
     other = int(stroke.sum() - is_fg.sum() - is_bg.sum())
     if other:
-        warnings.warn(
+        warn(
             ScribbleWarning(
                 f"{other} painted pixels of {name} are neither white nor black (gray level "
                 f"between 0.1 and 0.9): they are left unknown"
-            ),
-            stacklevel=2,
+            )
         )
     missing = [kind for kind, mask in (("white", is_fg), ("black", is_bg)) if not mask.any()]
     if missing:

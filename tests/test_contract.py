@@ -210,6 +210,7 @@ class _Recorder:
 
     def __init__(self, func, received):
         self.options, self.check, self.trimap = func.options, func.check, func.trimap
+        self.ahead = func.ahead
         self._received = received
 
     def __call__(self, image, trimap, **options):

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -99,8 +100,12 @@ def _exercise_every_kernel() -> None:
         ("rw", {}),
         ("lkm", {}),
         ("bayesian", {}),
+        ("shared", {}),
     ):
         classicmat.estimate_alpha(image, trimap, method=method, **options)
+    sparse = np.full((24, 30), 0.5)  # shared matting's nearest-pixel fallback
+    sparse[0, 0], sparse[-1, -1] = 1.0, 0.0
+    classicmat.estimate_alpha(image, sparse, method="shared", n_angles=1)
     # scattered unknown pixels and small leaves: the multifrontal solver's
     # assembly tree differs from the dissection tree and is renumbered
     rng = np.random.default_rng(3)  # a seed where it happens
@@ -249,3 +254,67 @@ def test_ctrl_c_in_the_api_raises_keyboard_interrupt_and_never_crashes(method, t
         assert proc.returncode in (0, 3), f"delay {delay:.2f} s: rc {proc.returncode}\n{err}"
         assert "Exception ignored" not in err
     assert 3 in outcomes
+
+
+def test_compile_ahead_only_on_a_cold_cache(tmp_path, monkeypatch):
+    from importlib.util import find_spec
+
+    from classicmat import _ahead
+    from classicmat._jit import kernel_cache_folder
+
+    monkeypatch.setenv("CLASSICMAT_CACHE_DIR", str(tmp_path))
+    module = "classicmat.solvers._mf_kernels"
+    assert not _ahead._cached(module)
+    folder = Path(kernel_cache_folder(find_spec(module).origin))
+    folder.mkdir(parents=True)
+    (folder / "_mf_kernels.symbolic-1.py311.nbi").touch()
+    assert _ahead._cached(module)
+
+
+def test_compile_ahead_runs_the_warm_up_in_a_second_process(tmp_path, monkeypatch):
+    from classicmat import _ahead
+
+    module = "classicmat._not_a_module"
+    marker = tmp_path / "done"
+    monkeypatch.setitem(
+        _ahead.WARMERS, module, f"import pathlib; pathlib.Path({str(marker)!r}).write_text('ok')"
+    )
+    monkeypatch.setattr(_ahead, "_cached", lambda name: False)
+    assert _ahead.start(module)
+    assert not _ahead.start(module)  # one process per module
+    _ahead.wait(module)
+    assert marker.read_text() == "ok"
+    assert module not in _ahead._pending
+    monkeypatch.setenv("CLASSICMAT_COMPILE_AHEAD", "0")
+    assert not _ahead.start(module)
+    monkeypatch.delenv("CLASSICMAT_COMPILE_AHEAD")
+    assert not _ahead.start("classicmat._jit")  # imported here already: too late
+    monkeypatch.setitem(_ahead.WARMERS, module, "import time; time.sleep(60)")
+    assert _ahead.start(module)
+    _ahead.stop_all()  # what the command line does on exit and on Ctrl-C
+    assert not _ahead._pending
+
+
+def test_the_multifrontal_warm_up_compiles_what_a_cf_solve_uses():
+    """Every kernel signature of a cf solve is one the warm-up compiled (else the
+    command line would compile it again after waiting for the second process)."""
+    code = textwrap.dedent(
+        """
+        import numpy as np
+        from classicmat._warmup import warm_multifrontal
+        warm_multifrontal()
+        from classicmat.solvers import _mf_kernels as K
+        from numba.core.dispatcher import Dispatcher
+        kernels = {n: d for n, d in vars(K).items() if isinstance(d, Dispatcher)}
+        before = {n: len(d.signatures) for n, d in kernels.items()}
+        import classicmat
+        rng = np.random.default_rng(0)
+        image = rng.random((40, 50, 3))
+        trimap = np.full((40, 50), 0.5); trimap[:, :8] = 0; trimap[:, -8:] = 1
+        classicmat.estimate_alpha_cf(image, trimap)
+        after = {n: len(d.signatures) for n, d in kernels.items()}
+        print({n: after[n] - before[n] for n in kernels if after[n] != before[n]})
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "{}"

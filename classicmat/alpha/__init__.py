@@ -56,6 +56,13 @@ METHODS.register(
     "Chuang, Curless, Salesin & Szeliski, A Bayesian Approach to Digital Matting, CVPR 2001",
 )
 METHODS.register(
+    "shared",
+    "classicmat.alpha.shared:estimate_alpha_shared",
+    "shared matting: samples gathered along paths, shared by neighbours, then smoothed",
+    "E. S. L. Gastal, M. M. Oliveira, Shared Sampling for Real-Time Alpha Matting, "
+    "Computer Graphics Forum 29(2) (Eurographics), 2010",
+)
+METHODS.register(
     "onnx",
     "classicmat.deep:estimate_alpha_onnx",
     "a deep matting network in an ONNX file (model=...), run with onnxruntime (optional)",

@@ -118,12 +118,14 @@ def _on_interrupt() -> None:
     The work thread may still print (the pool it waits on breaks when the
     workers stop): its output goes nowhere from now on.
     """
+    from .._ahead import stop_all
     from .._files import remove_pending
     from .._tasks import terminate_workers
 
     stderr = sys.stderr
     sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - until os._exit
     terminate_workers()
+    stop_all()
     remove_pending()
     print(f"{PROG}: interrupted", file=stderr)
     stderr.flush()

@@ -214,16 +214,8 @@ def _check_positionals(args: argparse.Namespace) -> None:
         missing = "IMAGE" if trimap_optional else "IMAGE, TRIMAP"
         raise UsageError(f"the following arguments are required: {missing}")
     if args.scribbles is not None:
-        from ..scribbles import TRIMAP_METHODS
-
         if args.trimap is not None or args.auto_trimap is not None:
             raise UsageError("give one of TRIMAP, --scribbles and --auto-trimap")
-        if args.method in TRIMAP_METHODS:
-            raise UsageError(
-                f"method {args.method!r} needs a trimap (known samples around every unknown "
-                f"pixel), not scribbles; with --scribbles use cf, knn or another Laplacian "
-                f"method"
-            )
     if args.auto_trimap is not None:
         if args.trimap is not None:
             raise UsageError(
@@ -348,9 +340,19 @@ def run(argv: list[str]) -> int:
     args = parser().parse_args(argv)
     _check_positionals(args)
     func, options = method_options(args.method, given_method_options(args))
+    if args.scribbles is not None and not getattr(func, "scribbles", True):
+        raise UsageError(
+            f"method {args.method!r} needs a trimap (known samples around every unknown "
+            f"pixel), not scribbles; with --scribbles use cf, knn or another Laplacian method"
+        )
     if args.auto_trimap is not None:
         _auto_trimap_options(args)  # checked now; used once the model is loaded
     paths = _check_paths(args, options)
+    from .. import _ahead
+
+    ahead = getattr(func, "ahead", None)  # kernel modules to compile meanwhile
+    for module in ahead(func.check(options)) if ahead is not None else ():
+        _ahead.start(module)
 
     from .._warnings import ClassicmatWarning
     from ..io import read_image, write_images
@@ -397,22 +399,25 @@ def _foreground_outputs(args, paths, image, alpha, background) -> list:
     """(path, array, bit16) of the --foreground, --cutout and --composite outputs."""
     if not (args.foreground or args.cutout or args.composite):
         return []
-    import numpy as np
 
     from .._validation import as_image
-    from ..compose import composite, cutout
-    from ..foreground import estimate_foreground
+    from ..compose import blend, parse_colour, rgba
+    from ..foreground import FOREGROUND_METHODS
 
+    # image converted once; alpha comes validated from the method; the
+    # functions below take validated arrays (no second check of either)
     rgb = as_image(image)
-    foreground = estimate_foreground(rgb, alpha, method=args.foreground_method or "multilevel")
+    method = FOREGROUND_METHODS.get(args.foreground_method or "multilevel")
+    foreground = method.core(rgb, alpha)
     outputs = []
     if args.foreground:
         outputs.append((paths["foreground"], foreground, None))
     if args.cutout:
-        outputs.append((paths["cutout"], cutout(rgb, alpha, foreground=foreground), None))
+        outputs.append((paths["cutout"], rgba(foreground, alpha), None))
     if args.composite:
-        result = composite(
-            foreground, alpha, args.background if background is None else background, fit=args.fit
-        )
-        outputs.append((paths["composite"], np.asarray(result), None))
+        if background is None:
+            back = parse_colour(args.background)
+        else:
+            back = as_image(background, name="background")
+        outputs.append((paths["composite"], blend(foreground, alpha, back, args.fit), None))
     return outputs

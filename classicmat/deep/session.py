@@ -589,7 +589,7 @@ ONNX_OPTIONS = (
 )
 
 
-@matting_method(*ONNX_OPTIONS, trimap="optional")
+@matting_method(*ONNX_OPTIONS, trimap="optional", scribbles=False)
 def estimate_alpha_onnx(
     image: np.ndarray,
     trimap: np.ndarray | None = None,

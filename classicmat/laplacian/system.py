@@ -129,6 +129,15 @@ class MattingSystem:
         return out
 
 
+def direct_solver_ahead(values: Mapping[str, Any]) -> tuple[str, ...]:
+    """``matting_method(ahead=...)`` of a method whose system has pixel
+    coordinates: ``'auto'`` and ``'direct'`` then run the multifrontal solver,
+    whose kernels are the slowest to compile (:mod:`classicmat._ahead`)."""
+    if values.get("solver") in ("auto", "direct"):
+        return ("classicmat.solvers._mf_kernels",)
+    return ()
+
+
 def constrain(L: Any, masks: TrimapMasks, *, lambda_: float = math.inf, local: bool = False):
     """The system of the Laplacian ``L`` (every pixel) under the trimap's constraints.
 

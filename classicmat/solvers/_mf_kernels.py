@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._ahead import wait
 from .._jit import njit
+
+wait(__name__)  # a process compiling these kernels ahead (classicmat._ahead)
 
 
 @njit(signatures=("void(int64[::1], int64, int64)",))

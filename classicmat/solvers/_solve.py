@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import time
-import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from .._checks import check_number
-from .._warnings import ConvergenceWarning
+from .._warnings import ConvergenceWarning, warn
 from ._checks import as_rhs, as_square_csr, check_finite_matrix
 from ._krylov import BreakdownError, pcg, stationary
 from .registry import DIRECT_MAX_SIZE, SOLVERS
@@ -424,14 +423,13 @@ def solve(
     relres = rnorm / bnorm if bnorm > 0 else rnorm
     if not converged:
         wanted = f"rtol={rtol:g}" + (f", atol={atol:g}" if atol else "")
-        warnings.warn(
+        warn(
             ConvergenceWarning(
                 f"solver {name!r} did not converge: relative residual {relres:.3g} after "
                 f"{iterations} iteration{'s' if iterations != 1 else ''} (maxiter={maxiter}), "
                 f"wanted {wanted}. Raise maxiter, try another solver (e.g. 'cg-ichol' or "
                 f"'direct' for small systems), or raise epsilon to better condition the "
                 f"matting Laplacian."
-            ),
-            stacklevel=2,
+            )
         )
     return SolveResult(x, converged, int(iterations), float(relres), name, t_setup, t_solve)
