@@ -6,11 +6,11 @@ import numpy as np
 
 from .._method import matting_method
 from ..laplacian.lbdm import LBDM_OPTIONS, LBDM_SYSTEM_OPTIONS, _lbdm_system
-from ..laplacian.system import SOLVER_OPTIONS, solve_system
+from ..laplacian.system import SOLVER_OPTIONS, direct_solver_ahead, solve_system
 from ..trimap import masks_of
 
 
-@matting_method(*LBDM_OPTIONS, *LBDM_SYSTEM_OPTIONS, *SOLVER_OPTIONS)
+@matting_method(*LBDM_OPTIONS, *LBDM_SYSTEM_OPTIONS, *SOLVER_OPTIONS, ahead=direct_solver_ahead)
 def estimate_alpha_lbdm(
     image: np.ndarray,
     trimap: np.ndarray,
