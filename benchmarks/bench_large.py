@@ -15,8 +15,9 @@ region against the ground truth, and, for cf, the largest difference from
 PyMatting's matte.
 
 Cases: ``cf5``/``pm-cf5`` (cf on the 5 x 5 mosaic, 9.8 MP), ``cf7`` (7 x 7,
-19.2 MP), ``knn5``, ``bayesian5`` and ``pm-knn3`` (PyMatting's knn on the
-3 x 3 mosaic: its 5 x 5 run does not fit in memory here). The mosaics are
+19.2 MP), ``knn5``, ``bayesian5``, ``pm-knn3`` (PyMatting's knn on the
+3 x 3 mosaic: its 5 x 5 run does not fit in memory here), ``knn3``, and
+``shared5``/``pm-shared5`` (shared matting, PyMatting's ``estimate_alpha_sm``). The mosaics are
 written to ``--data`` (default: a folder in the system's temporary
 directory, kept for later runs). Needs ../shared/data/alphamatting, and
 ``pip install pymatting`` for the ``pm-`` cases.
@@ -44,6 +45,8 @@ CASES = {
     "bayesian5": ("classicmat", "bayesian", 5),
     "pm-knn3": ("pymatting", "knn", 3),
     "knn3": ("classicmat", "knn", 3),
+    "shared5": ("classicmat", "shared", 5),
+    "pm-shared5": ("pymatting", "sm", 5),
 }
 
 _CHILD = (
@@ -156,7 +159,7 @@ def main() -> None:
             f"{row['megapixels']:.1f} | {row['unknown']:,} | {row['seconds']:.1f} | "
             f"{row['peak_rss_mb']:.0f} | {row['mse']:.5f} |"
         )
-    for ours, theirs in (("cf5", "pm-cf5"), ("knn3", "pm-knn3")):
+    for ours, theirs in (("cf5", "pm-cf5"), ("knn3", "pm-knn3"), ("shared5", "pm-shared5")):
         if ours in results and theirs in results:
             a, b = results[ours], results[theirs]
             lines += [

@@ -24,13 +24,21 @@ _LAZY = {
     "estimate_alpha_cf": "classicmat.alpha.cf",
     "estimate_alpha_bayesian": "classicmat.alpha.bayesian",
     "estimate_alpha_knn": "classicmat.alpha.knn",
+    "estimate_alpha_lbdm": "classicmat.alpha.lbdm",
+    "estimate_alpha_rw": "classicmat.alpha.rw",
+    "estimate_alpha_lkm": "classicmat.alpha.lkm",
+    "estimate_alpha_shared": "classicmat.alpha.shared",
     "knn_laplacian": "classicmat.laplacian",
+    "lbdm_laplacian": "classicmat.laplacian",
+    "rw_laplacian": "classicmat.laplacian",
+    "lkm_laplacian": "classicmat.laplacian",
     "errors": "classicmat.metrics",
     "MattingSystem": "classicmat.laplacian",
     "compile_kernels": "classicmat._warmup",
     "MattingSession": "classicmat.session",
     "read_scribbles": "classicmat.scribbles",
     "bayesian_matting": "classicmat.alpha.bayesian",
+    "shared_matting": "classicmat.alpha.shared",
     "matting_laplacian": "classicmat.laplacian",
     "cf_laplacian": "classicmat.laplacian",
     "cf_system": "classicmat.laplacian",
@@ -88,19 +96,27 @@ __all__ = [
     "estimate_alpha_bayesian",
     "estimate_alpha_cf",
     "estimate_alpha_knn",
+    "estimate_alpha_lbdm",
+    "estimate_alpha_lkm",
     "estimate_alpha_onnx",
+    "estimate_alpha_rw",
+    "estimate_alpha_shared",
     "estimate_foreground",
     "errors",
     "evaluate_dataset",
     "gradient_error",
     "knn_laplacian",
+    "lbdm_laplacian",
+    "lkm_laplacian",
     "matting_laplacian",
     "mse",
     "read_image",
     "read_scribbles",
     "run_batch",
+    "rw_laplacian",
     "sad",
     "score_predictions",
+    "shared_matting",
     "solve",
     "split_trimap",
     "trimap_from_alpha",
@@ -129,6 +145,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from .alpha.bayesian import bayesian_matting, estimate_alpha_bayesian
     from .alpha.cf import estimate_alpha_cf
     from .alpha.knn import estimate_alpha_knn
+    from .alpha.lbdm import estimate_alpha_lbdm
+    from .alpha.lkm import estimate_alpha_lkm
+    from .alpha.rw import estimate_alpha_rw
+    from .alpha.shared import estimate_alpha_shared, shared_matting
     from .batch import run_batch
     from .compose import composite, cutout
     from .deep import ModelSpec, OnnxMatting, estimate_alpha_onnx, trimap_from_model
@@ -140,7 +160,10 @@ if TYPE_CHECKING:  # pragma: no cover
         cf_laplacian,
         cf_system,
         knn_laplacian,
+        lbdm_laplacian,
+        lkm_laplacian,
         matting_laplacian,
+        rw_laplacian,
     )
     from .metrics import connectivity_error, errors, gradient_error, mse, sad
     from .score import ScoreSummary, score_predictions

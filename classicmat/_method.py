@@ -84,7 +84,7 @@ def _handover(names: tuple[str, ...]) -> Callable:
         "def call(core, inputs, values):\n"
         f"    return core(inputs.pop(0), inputs.pop(0){', ' if names else ''}{keywords})\n"
     )
-    namespace: dict[str, Any] = {}
+    namespace: dict[str, Any] = {"__name__": __name__}  # a frame of this module
     exec(source, namespace)  # names are the parameters of a signature: identifiers
     return namespace["call"]
 

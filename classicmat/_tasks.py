@@ -33,11 +33,10 @@ import os
 import signal
 import threading
 import time
-import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from ._warnings import ClassicmatWarning
+from ._warnings import ClassicmatWarning, warn
 
 __all__ = [
     "DISTRIBUTED_HINT",
@@ -451,11 +450,10 @@ class _ClusterRun:
                 + (f"; {others} other worker(s) too" if others else "")
             )
         for address, problem in problems.items():
-            warnings.warn(
+            warn(
                 f"Dask worker {address} {problem}{self._advice(problem)}; its tasks run on the "
                 f"other {len(good)} worker(s)",
                 ClassicmatWarning,
-                stacklevel=4,
             )
 
     def _preflight(self) -> None:

@@ -65,6 +65,8 @@ def _scene(height: int = 24, width: int = 30):
 def _run_method(name: str) -> None:
     import warnings
 
+    import numpy as np
+
     from .alpha import METHODS
 
     image, trimap = _scene()
@@ -85,6 +87,12 @@ def _run_method(name: str) -> None:
 
             func(image, trimap)
             bayesian_matting(image, trimap, parallel=False)
+        elif name == "shared":
+            func(image, trimap)
+            # one path per pixel and one known pixel a side: the nearest-pixel fallback
+            sparse = np.full(trimap.shape, 0.5)
+            sparse[0, 0], sparse[-1, -1] = 1.0, 0.0
+            func(image, sparse, n_angles=1)
         else:
             func(image, trimap)
 

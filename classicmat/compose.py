@@ -20,7 +20,7 @@ from ._validation import as_alpha, as_image, check_same_size
 FITS = ("cover", "stretch", "tile")
 
 
-def _parse_colour(background: Any) -> np.ndarray | None:
+def parse_colour(background: Any) -> np.ndarray | None:
     """A colour given as ``"#RRGGBB"`` or a 3-tuple, as a (3,) float array; else None."""
     if isinstance(background, str) and background.startswith("#"):
         text = background[1:]
@@ -140,12 +140,20 @@ def composite(foreground: Any, alpha: Any, background: Any, *, fit: str = "cover
     foreground = as_image(foreground, name="foreground")
     alpha = as_alpha(alpha)
     check_same_size(foreground, alpha, name="alpha", ref="foreground")
+    colour = parse_colour(background)
+    if colour is None:
+        background = as_image(background, name="background")
+    return blend(foreground, alpha, background if colour is None else colour, fit)
+
+
+def blend(foreground: np.ndarray, alpha: np.ndarray, background: np.ndarray, fit: str):
+    """:func:`composite` of validated arrays: ``background`` an (h, w, C) image
+    (brought to the size of ``alpha`` by ``fit``) or an RGB colour (3,)."""
     height, width = alpha.shape
-    colour = _parse_colour(background)
-    if colour is not None:
-        back = np.broadcast_to(colour, (height, width, 3))
+    if background.ndim == 1:
+        back = np.broadcast_to(background, (height, width, 3))
     else:
-        back = fit_background(as_image(background, name="background"), height, width, fit)
+        back = fit_background(background, height, width, fit)
     a = alpha[:, :, None]
     out = a * foreground + (1.0 - a) * back
     if out.shape[2] == 1:
@@ -194,6 +202,11 @@ def cutout(image: Any, alpha: Any, *, foreground: Any = None) -> np.ndarray:
     else:
         foreground = as_image(foreground, name="foreground")
         check_same_size(image, foreground, name="foreground")
+    return rgba(foreground, alpha)
+
+
+def rgba(foreground: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """:func:`cutout` of validated arrays: the straight-alpha (H, W, 4) image."""
     if foreground.shape[2] == 1:
         foreground = np.repeat(foreground, 3, axis=2)
     return np.concatenate([foreground, alpha[:, :, None]], axis=2)

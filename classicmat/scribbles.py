@@ -11,14 +11,13 @@ on 128) is that trimap already, and can be passed as it is.
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
 
 from ._checks import check_number
 from ._validation import as_image, check_same_size
-from ._warnings import ClassicmatWarning
+from ._warnings import ClassicmatWarning, warn
 
 __all__ = ["ScribbleWarning", "read_scribbles", "scribble_methods"]
 
@@ -124,12 +123,11 @@ def read_scribbles(
     is_bg = stroke & (level <= 0.1)
     other = int(stroke.sum() - is_fg.sum() - is_bg.sum())
     if other:
-        warnings.warn(
+        warn(
             ScribbleWarning(
                 f"{other} painted pixels of {name} are neither white nor black (gray level "
                 f"between 0.1 and 0.9): they are left unknown"
-            ),
-            stacklevel=2,
+            )
         )
     missing = [kind for kind, mask in (("white", is_fg), ("black", is_bg)) if not mask.any()]
     if missing:

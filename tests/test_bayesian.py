@@ -200,8 +200,9 @@ def test_fallback_warns_and_stays_finite():
     assert rec[0].filename == __file__  # stacklevel=2: the caller's line
     assert np.all(np.isfinite(alpha)) and np.all(np.isfinite(fg)) and np.all(np.isfinite(bg))
     assert issubclass(SparseSamplesWarning, classicmat.ClassicmatWarning)
-    with pytest.warns(SparseSamplesWarning, match="raise max_window"):
+    with pytest.warns(SparseSamplesWarning, match="raise max_window") as rec:
         classicmat.estimate_alpha(image, trimap, method="bayesian", window=3, max_window=5)
+    assert rec[0].filename == __file__  # through the dispatcher as well
 
 
 def test_gray_image_and_no_unknown():

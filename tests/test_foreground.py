@@ -297,6 +297,12 @@ def test_blur_fusion_radius_is_a_deprecated_name_of_size():
     rng = np.random.default_rng(2)
     image, alpha = rng.random((16, 16, 3)), rng.random((16, 16))
     expected = fg.estimate_foreground(image, alpha, method="blur-fusion", size=5, refine_size=3)
-    with pytest.warns(DeprecationWarning, match="radius of blur fusion is deprecated"):
+    with pytest.warns(DeprecationWarning, match="radius of blur fusion is deprecated") as rec:
         old = fg.estimate_foreground(image, alpha, method="blur-fusion", radius=5, refine_size=3)
+    assert rec[0].filename == __file__  # the caller's line, through the dispatcher
     np.testing.assert_array_equal(old, expected)
+    from classicmat.foreground.blur_fusion import estimate_foreground_blur_fusion
+
+    with pytest.warns(DeprecationWarning, match="radius of blur fusion is deprecated") as rec:
+        estimate_foreground_blur_fusion(image, alpha, radius=5)
+    assert rec[0].filename == __file__

@@ -96,11 +96,18 @@ def _exercise_every_kernel() -> None:
         ("cf", {"solver": "cg-ichol"}),
         ("knn", {}),
         ("knn", {"variant": "paper"}),
+        ("lbdm", {}),
+        ("rw", {}),
+        ("lkm", {}),
         ("ifm", {}),
         ("ifm", {"lambda_": 100.0, "cs_trim": True, "patch_trim": True}),
         ("bayesian", {}),
+        ("shared", {}),
     ):
         classicmat.estimate_alpha(image, trimap, method=method, **options)
+    sparse = np.full((24, 30), 0.5)  # shared matting's nearest-pixel fallback
+    sparse[0, 0], sparse[-1, -1] = 1.0, 0.0
+    classicmat.estimate_alpha(image, sparse, method="shared", n_angles=1)
     # scattered unknown pixels and small leaves: the multifrontal solver's
     # assembly tree differs from the dissection tree and is renumbered
     rng = np.random.default_rng(3)  # a seed where it happens

@@ -31,6 +31,25 @@ METHODS.register(
     "Q. Chen, D. Li, C.-K. Tang, KNN Matting, IEEE TPAMI 35(9), 2013",
 )
 METHODS.register(
+    "lbdm",
+    "classicmat.alpha.lbdm:estimate_alpha_lbdm",
+    "learning-based digital matting: local ridge regression of alpha on colour",
+    "Y. Zheng, C. Kambhamettu, Learning Based Digital Matting, ICCV 2009",
+)
+METHODS.register(
+    "rw",
+    "classicmat.alpha.rw:estimate_alpha_rw",
+    "random-walk matting: the Dirichlet problem of a Gaussian colour-affinity graph",
+    "Grady, Schiwietz, Aharon & Westermann, Random Walks for Interactive Alpha-Matting, VIIP 2005",
+)
+METHODS.register(
+    "lkm",
+    "classicmat.alpha.lkm:estimate_alpha_lkm",
+    "large-kernel matting: the matting Laplacian of a large window, applied matrix-free",
+    "K. He, J. Sun, X. Tang, Fast Matting Using Large Kernel Matting Laplacian Matrices, "
+    "CVPR 2010",
+)
+METHODS.register(
     "ifm",
     "classicmat.alpha.ifm:estimate_alpha_ifm",
     "information-flow matting: colour-mixture, known-to-unknown, intra-unknown and local flows",
@@ -42,6 +61,13 @@ METHODS.register(
     "classicmat.alpha.bayesian:estimate_alpha_bayesian",
     "Bayesian matting: onion-peeling MAP estimate of F, B and alpha per pixel",
     "Chuang, Curless, Salesin & Szeliski, A Bayesian Approach to Digital Matting, CVPR 2001",
+)
+METHODS.register(
+    "shared",
+    "classicmat.alpha.shared:estimate_alpha_shared",
+    "shared matting: samples gathered along paths, shared by neighbours, then smoothed",
+    "E. S. L. Gastal, M. M. Oliveira, Shared Sampling for Real-Time Alpha Matting, "
+    "Computer Graphics Forum 29(2) (Eurographics), 2010",
 )
 METHODS.register(
     "onnx",

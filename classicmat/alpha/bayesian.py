@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 from .._method import first_output, matting_method
 from .._options import Option
-from .._warnings import ClassicmatWarning
+from .._warnings import ClassicmatWarning, warn
 from ..trimap import check_has_known, masks_of
 
 
@@ -293,13 +291,12 @@ def bayesian_matting(
             run(solve, [(first + a, first + b, r + 1) for a, b in parts])
     n_fallback = int(fallback.sum())
     if n_fallback:
-        warnings.warn(
+        warn(
             f"{n_fallback} of {pixels.size} unknown pixels had no foreground or no "
             f"background sample in a max_window={int(iparams[1])} window and used the "
             f"global colour model of the known pixels of that side; raise max_window "
             f"or use a tighter trimap",
             SparseSamplesWarning,
-            stacklevel=4,  # core <- handover <- method wrapper <- caller
         )
     return alpha, foreground, background
 

@@ -399,22 +399,25 @@ def _foreground_outputs(args, paths, image, alpha, background) -> list:
     """(path, array, bit16) of the --foreground, --cutout and --composite outputs."""
     if not (args.foreground or args.cutout or args.composite):
         return []
-    import numpy as np
 
     from .._validation import as_image
-    from ..compose import composite, cutout
-    from ..foreground import estimate_foreground
+    from ..compose import blend, parse_colour, rgba
+    from ..foreground import FOREGROUND_METHODS
 
+    # image converted once; alpha comes validated from the method; the
+    # functions below take validated arrays (no second check of either)
     rgb = as_image(image)
-    foreground = estimate_foreground(rgb, alpha, method=args.foreground_method or "multilevel")
+    method = FOREGROUND_METHODS.get(args.foreground_method or "multilevel")
+    foreground = method.core(rgb, alpha)
     outputs = []
     if args.foreground:
         outputs.append((paths["foreground"], foreground, None))
     if args.cutout:
-        outputs.append((paths["cutout"], cutout(rgb, alpha, foreground=foreground), None))
+        outputs.append((paths["cutout"], rgba(foreground, alpha), None))
     if args.composite:
-        result = composite(
-            foreground, alpha, args.background if background is None else background, fit=args.fit
-        )
-        outputs.append((paths["composite"], np.asarray(result), None))
+        if background is None:
+            back = parse_colour(args.background)
+        else:
+            back = as_image(background, name="background")
+        outputs.append((paths["composite"], blend(foreground, alpha, back, args.fit), None))
     return outputs

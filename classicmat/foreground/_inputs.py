@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -15,6 +17,22 @@ def prepare(image: Any, alpha: Any) -> tuple[np.ndarray, np.ndarray]:
     alpha = as_alpha(alpha)
     check_same_size(image, alpha, name="alpha")
     return image, alpha
+
+
+def validates_inputs(core: Callable) -> Callable:
+    """A foreground method that validates ``image`` and ``alpha`` once, then runs ``core``.
+
+    ``method.core`` is ``core`` itself, for callers that hold validated
+    arrays already (the command line, and a method that uses another).
+    """
+
+    @functools.wraps(core)
+    def method(image: Any, alpha: Any, **options: Any):
+        image, alpha = prepare(image, alpha)
+        return core(image, alpha, **options)
+
+    method.core = core  # type: ignore[attr-defined]
+    return method
 
 
 def pin_known(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
 
 from .._checks import check_number
-from ._inputs import pin_known, prepare
+from .._warnings import warn
+from ._inputs import pin_known, validates_inputs
 
 _DIVISION_GUARD = 1e-5  # as in the authors' code: blur(F a) / (blur(a) + 1e-5)
 
@@ -31,6 +31,7 @@ def _fuse(image, foreground, background, alpha, size):
     return np.clip(f, 0.0, 1.0), np.clip(b_hat, 0.0, 1.0)
 
 
+@validates_inputs
 def estimate_foreground_blur_fusion(
     image: Any,
     alpha: Any,
@@ -99,16 +100,14 @@ def estimate_foreground_blur_fusion(
     for old, new in (("radius", "size"), ("refine_radius", "refine_size")):
         value = {"radius": radius, "refine_radius": refine_radius}[old]
         if value is not None:
-            warnings.warn(
+            warn(
                 f"{old} of blur fusion is deprecated: it is a box size; use {new}",
                 DeprecationWarning,
-                stacklevel=3,
             )
             if new == "size":
                 size = value
             else:
                 refine_size = value
-    image, alpha = prepare(image, alpha)
     size = check_number(size, "size", integer=True, low=1)
     refine_size = check_number(refine_size, "refine_size", integer=True, low=0)
     foreground, background = _fuse(image, image, image, alpha, size)

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from .._checks import check_choice, check_number
-from ._inputs import pin_known, prepare
+from ._inputs import pin_known, validates_inputs
 
 
 def foreground_system(alpha: np.ndarray, regularization: float, gradient_weight: float):
@@ -59,6 +59,7 @@ def foreground_system(alpha: np.ndarray, regularization: float, gradient_weight:
     return sp.csr_array(sp.coo_array((v, (r, c)), shape=(2 * n, 2 * n)))
 
 
+@validates_inputs
 def estimate_foreground_closed_form(
     image: Any,
     alpha: Any,
@@ -137,7 +138,6 @@ def estimate_foreground_closed_form(
     """
     from ..solvers import SOLVERS, solve
 
-    image, alpha = prepare(image, alpha)
     regularization = check_number(regularization, "regularization", low=0.0, low_open=True)
     gradient_weight = check_number(gradient_weight, "gradient_weight", low=0.0)
     SOLVERS.entry(solver)
@@ -149,7 +149,7 @@ def estimate_foreground_closed_form(
     if initial_guess == "multilevel":
         from .multilevel import estimate_foreground_multilevel
 
-        guess_f, guess_b = estimate_foreground_multilevel(
+        guess_f, guess_b = estimate_foreground_multilevel.core(
             image,
             alpha,
             return_background=True,

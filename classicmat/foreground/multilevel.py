@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from .._checks import check_number
-from ._inputs import pin_known, prepare
+from ._inputs import pin_known, validates_inputs
 
 
 def level_sizes(height: int, width: int) -> list[tuple[int, int]]:
@@ -25,6 +25,7 @@ def level_sizes(height: int, width: int) -> list[tuple[int, int]]:
     return [(round(height ** (k / n)), round(width ** (k / n))) for k in range(n + 1)]
 
 
+@validates_inputs
 def estimate_foreground_multilevel(
     image: Any,
     alpha: Any,
@@ -97,7 +98,6 @@ def estimate_foreground_multilevel(
     >>> estimate_foreground_multilevel(image, alpha).shape
     (8, 8, 3)
     """
-    image, alpha = prepare(image, alpha)
     regularization = check_number(regularization, "regularization", low=0.0, low_open=True)
     gradient_weight = check_number(gradient_weight, "gradient_weight", low=0.0)
     n_small_iterations = check_number(

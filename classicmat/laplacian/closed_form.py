@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import warnings
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .._options import Option
 from .._validation import as_image, as_trimap, check_same_size
+from .._warnings import warn
 from ..trimap import TrimapMasks, check_has_known, split_trimap
 from .system import MattingSystem
 
@@ -237,10 +237,8 @@ def matting_laplacian(image: Any, **options: Any) -> scipy.sparse.csr_array:
     ...     matting_laplacian(np.zeros((3, 3, 3))).nnz
     81
     """
-    warnings.warn(
-        "matting_laplacian is deprecated; use cf_laplacian (the same function)",
-        DeprecationWarning,
-        stacklevel=2,
+    warn(
+        "matting_laplacian is deprecated; use cf_laplacian (the same function)", DeprecationWarning
     )
     return cf_laplacian(image, **options)
 

@@ -56,8 +56,8 @@ def jacobi(A: Any) -> JacobiPreconditioner:
     Parameters
     ----------
     A : (n, n) sparse matrix, ndarray or LinearOperator
-        Symmetric positive definite matrix; a LinearOperator must have a
-        ``diagonal()`` method (a matrix-free system that knows its diagonal).
+        Symmetric positive definite matrix; a matrix-free ``LinearOperator``
+        must have a ``diagonal()`` method (the exact diagonal).
 
     Returns
     -------
@@ -69,16 +69,15 @@ def jacobi(A: Any) -> JacobiPreconditioner:
     ValueError
         If a diagonal entry of ``A`` is not positive.
     TypeError
-        A LinearOperator without ``diagonal()``.
+        A ``LinearOperator`` without ``diagonal()``.
     """
     if isinstance(A, LinearOperator):
         if not callable(getattr(A, "diagonal", None)):
             raise TypeError(
-                "a LinearOperator needs a diagonal() method for the Jacobi preconditioner"
+                f"the Jacobi preconditioner of a matrix-free operator needs its diagonal: "
+                f"{type(A).__name__} has no diagonal() method"
             )
-        d = np.asarray(A.diagonal(), dtype=np.float64).ravel()
-        if d.shape != (A.shape[0],):
-            raise ValueError(f"A.diagonal() must have shape ({A.shape[0]},), got {d.shape}")
+        d = np.asarray(A.diagonal(), dtype=np.float64)
     else:
         d = as_square_csr(A).diagonal()
     if not np.all(d > 0):
