@@ -139,6 +139,38 @@ def _kill(executor: Any) -> None:
         executor.shutdown(wait=True, cancel_futures=True)
 
 
+#: Set by the command line, which ends a Ctrl-C with ``os._exit``: start
+#: multiprocessing's resource tracker with its standard error on /dev/null.
+quiet_resource_tracker = False
+
+
+def _start_quiet_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker (if not running) with stderr on /dev/null.
+
+    The tracker is a process of its own that outlives this one; after a
+    Ctrl-C ended by ``os._exit`` while a pool was being torn down it may
+    still find a semaphore registered, unlink it (its job) and print a
+    multi-line "leaked semaphore" warning after the command's one line.
+    Its clean-up is kept; only its output goes. The command line's work
+    thread starts pools; for the few microseconds of the switch another
+    thread's writes to stderr would be lost, and the command line has none.
+    """
+    from multiprocessing import resource_tracker
+
+    if getattr(resource_tracker._resource_tracker, "_pid", None) is not None:
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    saved = os.dup(2)
+    try:
+        os.dup2(devnull, 2)
+        with contextlib.suppress(Exception):
+            resource_tracker.ensure_running()
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 def terminate_workers() -> None:
     """Stop every worker process of the pools running now, cancel cluster tasks (for a Ctrl-C).
 
@@ -235,6 +267,8 @@ def run_tasks(
     from concurrent.futures.process import BrokenProcessPool
 
     threads = threads_per_worker(jobs)
+    if quiet_resource_tracker:
+        _start_quiet_resource_tracker()
     executor = ProcessPoolExecutor(
         max_workers=min(jobs, len(tasks)),
         mp_context=multiprocessing.get_context("spawn"),

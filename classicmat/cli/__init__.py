@@ -149,7 +149,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         0 success, 1 failure while processing, 2 usage error, 130 interrupted.
     """
+    from .. import _tasks
     from .._interrupt import run_interruptible
+
+    _tasks.quiet_resource_tracker = True  # a Ctrl-C ends with os._exit (see _tasks)
 
     arguments = list(sys.argv[1:] if argv is None else argv)
     return run_interruptible(
