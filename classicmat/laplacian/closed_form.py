@@ -9,8 +9,8 @@ import numpy as np
 from .._options import Option
 from .._validation import as_image, as_trimap, check_same_size
 from .._warnings import warn
-from ..trimap import TrimapMasks, check_has_known, split_trimap
-from .system import MattingSystem
+from ..trimap import TrimapMasks, split_trimap
+from .system import MattingSystem, laplacian_from_rows, system_from_rows
 
 if TYPE_CHECKING:  # pragma: no cover
     import scipy.sparse
@@ -130,29 +130,9 @@ def _assemble(image, is_row, col_id, known_value, epsilon, radius, is_window=Non
 def _laplacian(image: np.ndarray, epsilon: float, radius: int, is_row=None):
     """The Laplacian of a validated image; rows (and mirrored columns) ``is_row`` only."""
     _check_window(image, radius)
-    h, w = image.shape[:2]
-    n = h * w
-    every = is_row is None
-    if every:
-        is_row = np.ones((h, w), dtype=np.bool_)
-    col_id = np.arange(n, dtype=np.int64).reshape(h, w)
-    known_value = np.zeros((h, w), dtype=np.bool_)
-    indptr, indices, data, _, rows = _assemble(image, is_row, col_id, known_value, epsilon, radius)
-    if every:
-        import scipy.sparse
-
-        return scipy.sparse.csr_array((data, indices, indptr), shape=(n, n))
-    # Rows of unknown pixels only: put them at their place, then mirror their
-    # entries in known columns so that the columns of unknown pixels are
-    # complete too (L is symmetric).
-    row_of = np.repeat(rows, np.diff(indptr))
-    in_known = ~is_row.ravel()[indices]
-    all_rows = np.concatenate([row_of, indices[in_known]])
-    all_cols = np.concatenate([indices, row_of[in_known]])
-    all_data = np.concatenate([data, data[in_known]])
-    import scipy.sparse
-
-    return scipy.sparse.coo_array((all_data, (all_rows, all_cols)), shape=(n, n)).tocsr()
+    return laplacian_from_rows(
+        lambda *rows: _assemble(image, *rows, epsilon, radius), image.shape[:2], is_row
+    )
 
 
 def cf_laplacian(
@@ -248,19 +228,7 @@ def _cf_system(
 ) -> MattingSystem:
     """The system of validated inputs (see :func:`cf_system`)."""
     _check_window(image, radius)
-    check_has_known(masks)
-    h, w = masks.is_fg.shape
-    unknown = np.flatnonzero(masks.is_unknown)
-    col_id = np.full((h, w), -1, dtype=np.int64)
-    col_id.flat[unknown] = np.arange(unknown.size)
-    indptr, indices, data, rhs, _ = _assemble(
-        image, masks.is_unknown, col_id, masks.is_fg, epsilon, radius
-    )
-    import scipy.sparse
-
-    A = scipy.sparse.csr_array((data, indices, indptr), shape=(unknown.size, unknown.size))
-    A.has_canonical_format = True  # rows sorted by column, no duplicates (_fill_rows)
-    return MattingSystem(A, rhs, unknown, masks.is_fg, masks.is_bg, hard=True, local=True)
+    return system_from_rows(lambda *rows: _assemble(image, *rows, epsilon, radius), masks)
 
 
 def cf_system(image: Any, trimap: Any, *, epsilon: float = 1e-7, radius: int = 1) -> MattingSystem:

@@ -8,9 +8,9 @@ import numpy as np
 
 from .._options import Option
 from .._validation import as_image, as_trimap, check_same_size
-from ..trimap import TrimapMasks, check_has_known, split_trimap
+from ..trimap import TrimapMasks, split_trimap
 from .closed_form import _check_window
-from .system import MattingSystem
+from .system import MattingSystem, laplacian_from_rows, system_from_rows
 
 if TYPE_CHECKING:  # pragma: no cover
     import scipy.sparse
@@ -90,26 +90,10 @@ def _assemble(image, is_row, col_id, known_value, epsilon, radius, regularizatio
 
 def _laplacian(image: np.ndarray, epsilon: float, radius: int, is_row=None):
     """The Laplacian of a validated image; rows (and mirrored columns) ``is_row`` only."""
-    import scipy.sparse
-
     _check_window(image, radius)
-    h, w = image.shape[:2]
-    n = h * w
-    every = is_row is None
-    if every:
-        is_row = np.ones((h, w), dtype=np.bool_)
-    col_id = np.arange(n, dtype=np.int64).reshape(h, w)
-    known_value = np.zeros((h, w), dtype=np.bool_)
-    indptr, indices, data, _, rows = _assemble(image, is_row, col_id, known_value, epsilon, radius)
-    if every:
-        return scipy.sparse.csr_array((data, indices, indptr), shape=(n, n))
-    # rows of the wanted pixels, mirrored into the columns of the others
-    row_of = np.repeat(rows, np.diff(indptr))
-    outside = ~is_row.ravel()[indices]
-    all_rows = np.concatenate([row_of, indices[outside]])
-    all_cols = np.concatenate([indices, row_of[outside]])
-    all_data = np.concatenate([data, data[outside]])
-    return scipy.sparse.coo_array((all_data, (all_rows, all_cols)), shape=(n, n)).tocsr()
+    return laplacian_from_rows(
+        lambda *rows: _assemble(image, *rows, epsilon, radius), image.shape[:2], is_row
+    )
 
 
 def lbdm_laplacian(
@@ -203,17 +187,7 @@ def _lbdm_system(
     beta_K``, here for ``alpha = (1 + beta) / 2``:
     ``(L_UU + rho I) alpha_U = -L_UK alpha_K + (L_U 1 + rho) / 2``.
     """
-    import scipy.sparse
-
     _check_window(image, radius)
-    check_has_known(masks)
-    h, w = masks.is_fg.shape
-    unknown = np.flatnonzero(masks.is_unknown)
-    col_id = np.full((h, w), -1, dtype=np.int64)
-    col_id.flat[unknown] = np.arange(unknown.size)
-    indptr, indices, data, rhs, _ = _assemble(
-        image, masks.is_unknown, col_id, masks.is_fg, epsilon, radius, regularization
+    return system_from_rows(
+        lambda *rows: _assemble(image, *rows, epsilon, radius, regularization), masks
     )
-    A = scipy.sparse.csr_array((data, indices, indptr), shape=(unknown.size, unknown.size))
-    A.has_canonical_format = True  # rows sorted by column, no duplicates (_fill_rows)
-    return MattingSystem(A, rhs, unknown, masks.is_fg, masks.is_bg, hard=True, local=True)

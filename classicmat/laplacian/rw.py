@@ -8,8 +8,8 @@ import numpy as np
 
 from .._options import Option
 from .._validation import as_image, as_trimap, check_same_size
-from ..trimap import TrimapMasks, check_has_known, split_trimap
-from .system import MattingSystem
+from ..trimap import TrimapMasks, split_trimap
+from .system import MattingSystem, laplacian_from_rows, system_from_rows
 
 if TYPE_CHECKING:  # pragma: no cover
     import scipy.sparse
@@ -177,26 +177,11 @@ def rw_laplacian(
 
 def _laplacian(image, sigma, radius, regularization, is_row=None):
     """The Laplacian of a validated image; rows (and mirrored columns) ``is_row`` only."""
-    import scipy.sparse
-
-    h, w = image.shape[:2]
-    n = h * w
-    every = is_row is None
-    if every:
-        is_row = np.ones((h, w), dtype=np.bool_)
-    col_id = np.arange(n, dtype=np.int64).reshape(h, w)
-    known_value = np.zeros((h, w), dtype=np.bool_)
-    indptr, indices, data, _, rows = _assemble(
-        image, is_row, col_id, known_value, sigma, radius, regularization
+    return laplacian_from_rows(
+        lambda *rows: _assemble(image, *rows, sigma, radius, regularization),
+        image.shape[:2],
+        is_row,
     )
-    if every:
-        return scipy.sparse.csr_array((data, indices, indptr), shape=(n, n))
-    row_of = np.repeat(rows, np.diff(indptr))
-    outside = ~is_row.ravel()[indices]
-    all_rows = np.concatenate([row_of, indices[outside]])
-    all_cols = np.concatenate([indices, row_of[outside]])
-    all_data = np.concatenate([data, data[outside]])
-    return scipy.sparse.coo_array((all_data, (all_rows, all_cols)), shape=(n, n)).tocsr()
 
 
 def _rw_system(
@@ -207,16 +192,6 @@ def _rw_system(
     regularization: float,
 ) -> MattingSystem:
     """``L_UU alpha_U = -L_UK alpha_K``, built from the rows of the unknown pixels."""
-    import scipy.sparse
-
-    check_has_known(masks)
-    h, w = masks.is_fg.shape
-    unknown = np.flatnonzero(masks.is_unknown)
-    col_id = np.full((h, w), -1, dtype=np.int64)
-    col_id.flat[unknown] = np.arange(unknown.size)
-    indptr, indices, data, rhs, _ = _assemble(
-        image, masks.is_unknown, col_id, masks.is_fg, sigma, radius, regularization
+    return system_from_rows(
+        lambda *rows: _assemble(image, *rows, sigma, radius, regularization), masks
     )
-    A = scipy.sparse.csr_array((data, indices, indptr), shape=(unknown.size, unknown.size))
-    A.has_canonical_format = True  # rows sorted by column, no duplicates (_fill_rows)
-    return MattingSystem(A, rhs, unknown, masks.is_fg, masks.is_bg, hard=True, local=True)

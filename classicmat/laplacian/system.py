@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 
 from .._options import Option
-from ..trimap import TrimapMasks
+from ..trimap import TrimapMasks, check_has_known
 
 __all__ = ["SOLVER_OPTIONS", "MattingSystem", "constrain", "solve_system"]
 
@@ -129,6 +129,52 @@ class MattingSystem:
         np.floor_divide(self.unknown, w, out=out[:, 0], casting="unsafe")
         np.remainder(self.unknown, w, out=out[:, 1], casting="unsafe")
         return out
+
+
+#: ``assemble(is_row, col_id, known_value) -> (indptr, indices, data, rhs, rows)``:
+#: a row-by-row Laplacian builder (cf, lbdm, rw). It writes the rows of the
+#: pixels ``is_row`` ((H, W) bool) in CSR form, sorted by column, keeping the
+#: columns with ``col_id >= 0`` (numbered by it) and folding the others into
+#: ``rhs = -sum_j L_ij known_value[j]``; ``rows`` are the pixels of the rows.
+RowAssembler = Callable[[np.ndarray, np.ndarray, np.ndarray], tuple]
+
+
+def laplacian_from_rows(assemble: RowAssembler, shape: tuple[int, int], is_row=None):
+    """The (H W, H W) Laplacian of a row builder: every row, or the rows
+    ``is_row`` with their entries mirrored into the columns (L is symmetric)."""
+    import scipy.sparse
+
+    h, w = shape
+    n = h * w
+    every = is_row is None
+    if every:
+        is_row = np.ones((h, w), dtype=np.bool_)
+    col_id = np.arange(n, dtype=np.int64).reshape(h, w)
+    indptr, indices, data, _, rows = assemble(is_row, col_id, np.zeros((h, w), dtype=np.bool_))
+    if every:
+        return scipy.sparse.csr_array((data, indices, indptr), shape=(n, n))
+    row_of = np.repeat(rows, np.diff(indptr))
+    outside = ~is_row.ravel()[indices]
+    all_rows = np.concatenate([row_of, indices[outside]])
+    all_cols = np.concatenate([indices, row_of[outside]])
+    all_data = np.concatenate([data, data[outside]])
+    return scipy.sparse.coo_array((all_data, (all_rows, all_cols)), shape=(n, n)).tocsr()
+
+
+def system_from_rows(assemble: RowAssembler, masks: TrimapMasks) -> MattingSystem:
+    """``L_UU alpha_U = -L_UK alpha_K`` from a row builder: the rows of the
+    unknown pixels only, their known columns folded into the right-hand side."""
+    import scipy.sparse
+
+    check_has_known(masks)
+    h, w = masks.is_fg.shape
+    unknown = np.flatnonzero(masks.is_unknown)
+    col_id = np.full((h, w), -1, dtype=np.int64)
+    col_id.flat[unknown] = np.arange(unknown.size)
+    indptr, indices, data, rhs, _ = assemble(masks.is_unknown, col_id, masks.is_fg)
+    A = scipy.sparse.csr_array((data, indices, indptr), shape=(unknown.size, unknown.size))
+    A.has_canonical_format = True  # rows sorted by column, no duplicates (the builder's)
+    return MattingSystem(A, rhs, unknown, masks.is_fg, masks.is_bg, hard=True, local=True)
 
 
 def direct_solver_ahead(values: Mapping[str, Any]) -> tuple[str, ...]:
