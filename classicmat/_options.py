@@ -91,6 +91,12 @@ class Option:
         What a value looks like and what the default means, in words, where
         the kind and the default value do not say it well (``"a file"``,
         ``"the variant's"``).
+    depends : callable, optional
+        ``depends(value, values) -> value``: the check of a value that
+        depends on the other options (``values``, checked already), such as
+        the settings of the chosen solver; it raises ``TypeError`` or
+        ``ValueError`` and returns the value converted. Run by
+        :func:`check_values` after every option's own check.
     """
 
     name: str
@@ -108,6 +114,7 @@ class Option:
     metavar: str | None = None
     expected_text: str | None = None
     default_text: str | None = None
+    depends: Callable[[Any, Mapping[str, Any]], Any] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -277,7 +284,7 @@ class Option:
 
 
 def _show(value: Any) -> str:
-    if isinstance(value, tuple):
+    if isinstance(value, tuple) and all(isinstance(v, int) for v in value):
         return ",".join(str(v) for v in value)
     if isinstance(value, float) and value == math.inf:
         return "inf"
@@ -307,6 +314,9 @@ def check_values(options: Sequence[Option], given: Mapping[str, Any], what: str)
             raise TypeError(f"{what} needs the option {option.name!r}")
         else:
             values[option.name] = option.default
+    for option in options:
+        if option.depends is not None and option.name in given:
+            values[option.name] = option.depends(values[option.name], values)
     return values
 
 

@@ -117,7 +117,10 @@ class _FreshSolver:
 
 
 def _solve_options(options) -> dict:
-    return {k: options[k] for k in ("solver", "rtol", "atol", "maxiter") if k in options}
+    """The keywords of ``solve_system`` among a method's (checked) options."""
+    found = {k: options[k] for k in ("solver", "rtol", "atol", "maxiter") if k in options}
+    found["options"] = options.get("solver_options")
+    return found
 
 
 def _pcg(A, b, x, apply_m, rtol, maxiter):
@@ -159,7 +162,8 @@ class _CfSolver:
 
         alpha = system.is_fg.astype(np.float64)
         if system.unknown.size:
-            factor = multifrontal_cholesky(system.A, system.coords())
+            settings = options.get("solver_options") or {}
+            factor = multifrontal_cholesky(system.A, system.coords(), **settings)
             x = factor.solve(system.b)
             alpha.flat[system.unknown] = np.clip(x, 0.0, 1.0)
             self._kept = (

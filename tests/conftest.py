@@ -146,6 +146,9 @@ def dask_cluster():
         processes=True,
         host="127.0.0.1",
         dashboard_address=None,
+        # the scheduler's HTTP routes (metrics, health) on a free port, not
+        # on 8787: two test sessions on one machine do not collide
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
         env=env,
     )
     client = distributed.Client(cluster, set_as_default=False)

@@ -168,6 +168,8 @@ def _other_value(option, tmp_path):
         return value, repr(value)
     if option.name == "spec":
         return "trimap-4ch", "trimap-4ch"
+    if option.name == "solver_options":  # with --solver cg-ichol (see below)
+        return {"drop_tol": 1e-3}, "drop_tol=1e-3"
     if option.name == "providers":
         return ["CPUExecutionProvider"], "CPUExecutionProvider"
     raise AssertionError(f"no test value for {option}")
@@ -198,9 +200,11 @@ def test_every_option_reaches_the_method_from_the_command_line(
             continue
         value, text = _other_value(option, tmp_path)
         out = tmp_path / f"{option.name}.png"
+        # a solver's settings are checked against the solver: name one that has some
+        solver = ["--option=solver=cg-ichol"] if option.name == "solver_options" else []
         for flag in ([f"--option={option.name}={text}"], [f"--{option.name}", text]):
             received.clear()
-            code = cli.main([*base, "-o", str(out), *flag])
+            code = cli.main([*base, "-o", str(out), *solver, *flag])
             assert code == 0, capsys.readouterr().err
             assert any(r.get(option.name) == value for r in received), (option.name, received)
 

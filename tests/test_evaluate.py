@@ -114,6 +114,7 @@ def test_means_json_and_summary(tmp_path):
         "rtol": 1e-7,
         "atol": 0.0,
         "maxiter": None,
+        "solver_options": None,
     }
     assert set(document["versions"]) == {
         "classicmat",
@@ -276,6 +277,7 @@ def test_cli_evaluate(tmp_path, capsys):
     sheet = tmp_path / "sheet.png"
     argv = ["evaluate", "--dataset", str(data), "--layout", "alphamatting", "--out", str(out)]
     extra = ["--trimap", "trimap1", "--option", "cf.epsilon=1e-6", "--preview", str(sheet)]
+    extra += ["--option", "cf.solver_options=leaf_size=8,factor_dtype=float32"]
     assert cli.main([*argv, *extra]) == 0
     captured = capsys.readouterr()
     assert "| cf | trimap1 | 3 |" in captured.out
@@ -283,6 +285,10 @@ def test_cli_evaluate(tmp_path, capsys):
     assert captured.err.count("evaluate ") == 3  # one plain progress line per image
     document = json.loads((out / "results.json").read_text())
     assert document["parameters"]["method_options"]["cf"]["epsilon"] == 1e-6
+    assert document["parameters"]["method_options"]["cf"]["solver_options"] == {
+        "leaf_size": 8,
+        "factor_dtype": "float32",
+    }
     assert document["command"].startswith("classicmat evaluate --dataset")
     assert len(list((out / "alpha" / "cf" / "trimap1").glob("*.png"))) == 3
     assert read_image(sheet).shape[0] > 3 * 96  # three rows of 96-pixel thumbnails

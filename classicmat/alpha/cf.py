@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 
 from .._method import matting_method
 from ..laplacian.closed_form import CF_OPTIONS, _cf_system
-from ..laplacian.system import SOLVER_OPTIONS, direct_solver_ahead, solve_system
+from ..laplacian.system import direct_solver_ahead, solve_system, solver_options
 from ..trimap import masks_of
 
 
-@matting_method(*CF_OPTIONS, *SOLVER_OPTIONS, ahead=direct_solver_ahead)
+@matting_method(*CF_OPTIONS, *solver_options(auto="direct", local=True), ahead=direct_solver_ahead)
 def estimate_alpha_cf(
     image: np.ndarray,
     trimap: np.ndarray,
@@ -21,6 +24,7 @@ def estimate_alpha_cf(
     rtol: float = 1e-7,
     atol: float = 0.0,
     maxiter: int | None = None,
+    solver_options: Mapping[str, Any] | None = None,
 ) -> np.ndarray:
     r"""Estimate alpha by closed-form matting.
 
@@ -50,6 +54,10 @@ def estimate_alpha_cf(
     rtol, atol, maxiter : optional
         Stopping rule of iterative solvers, with SciPy's meaning:
         ``norm(b - A x) <= max(rtol * norm(b), atol)``.
+    solver_options : mapping, optional
+        Settings of the solver (``classicmat methods --solvers`` lists
+        them), e.g. ``{"factor_dtype": "float32"}`` for ``"direct"`` or
+        ``{"drop_tol": 1e-3}`` for ``"cg-ichol"``; checked before any work.
 
     Returns
     -------
@@ -84,12 +92,12 @@ def estimate_alpha_cf(
     masks = masks_of(trimap)
     del trimap
     system = _cf_system(image, masks, epsilon, radius)
-    options = None
-    if solver in ("cg-amg", "multigrid"):
+    options = dict(solver_options or {})
+    if solver in ("cg-amg", "multigrid") and options.get("method", "sa") != "rs":
         # the near-null space of the matting Laplacian: functions affine in
         # the colour, i.e. the columns 1, R, G, B of the unknown pixels
         colours = image.reshape(-1, image.shape[2])[system.unknown]
-        options = {"near_nullspace": np.column_stack([np.ones(len(colours)), colours])}
+        options.setdefault("near_nullspace", np.column_stack([np.ones(len(colours)), colours]))
     # the image is not needed any more: free it before the factorisation, the
     # memory peak of large images
     del image

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
 from .._method import matting_method
 from .._options import Option
 from ..laplacian.knn import KNN_OPTIONS, _knn_system, knn_features, neighbors_of
-from ..laplacian.system import SOLVER_OPTIONS, MattingSystem, solve_system
+from ..laplacian.system import MattingSystem, solve_system, solver_options
 from ..trimap import check_has_known, masks_of
 
 #: The settings of each ``variant``; options given explicitly override them.
@@ -93,7 +95,7 @@ _PRESET_OPTIONS = tuple(
     _VARIANT,
     *_PRESET_OPTIONS,
     replace(_LAMBDA, allow_none=True, default_text="the variant's"),
-    *SOLVER_OPTIONS,
+    *solver_options(auto=None, local=False),
     resolve=_with_variant,
 )
 def estimate_alpha_knn(
@@ -112,6 +114,7 @@ def estimate_alpha_knn(
     rtol: float = 1e-7,
     atol: float = 0.0,
     maxiter: int | None = None,
+    solver_options: Mapping[str, Any] | None = None,
 ) -> np.ndarray:
     r"""Estimate alpha by KNN matting.
 
@@ -165,6 +168,10 @@ def estimate_alpha_knn(
     rtol, atol, maxiter : optional
         Stopping rule of iterative solvers, with SciPy's meaning:
         ``norm(b - A x) <= max(rtol * norm(b), atol)``.
+    solver_options : mapping, optional
+        Settings of the solver (``classicmat methods --solvers`` lists
+        them), e.g. ``{"factor_dtype": "float32"}`` for ``"direct"`` or
+        ``{"drop_tol": 1e-3}`` for ``"cg-ichol"``; checked before any work.
 
     Returns
     -------
@@ -216,4 +223,7 @@ def estimate_alpha_knn(
     del f
     system = _knn_system(*lists, masks, lambda_)
     del lists
-    return solve_system(system, solver=solver, rtol=rtol, atol=atol, maxiter=maxiter, auto=_auto)
+    return solve_system(
+        system, solver=solver, rtol=rtol, atol=atol, maxiter=maxiter, auto=_auto,
+        options=solver_options,
+    )  # fmt: skip

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 
 from .._method import matting_method
 from ..laplacian.lbdm import LBDM_OPTIONS, LBDM_SYSTEM_OPTIONS, _lbdm_system
-from ..laplacian.system import SOLVER_OPTIONS, direct_solver_ahead, solve_system
+from ..laplacian.system import direct_solver_ahead, solve_system, solver_options
 from ..trimap import masks_of
 
 
-@matting_method(*LBDM_OPTIONS, *LBDM_SYSTEM_OPTIONS, *SOLVER_OPTIONS, ahead=direct_solver_ahead)
+@matting_method(
+    *LBDM_OPTIONS,
+    *LBDM_SYSTEM_OPTIONS,
+    *solver_options(auto="direct", local=True),
+    ahead=direct_solver_ahead,
+)
 def estimate_alpha_lbdm(
     image: np.ndarray,
     trimap: np.ndarray,
@@ -22,6 +30,7 @@ def estimate_alpha_lbdm(
     rtol: float = 1e-7,
     atol: float = 0.0,
     maxiter: int | None = None,
+    solver_options: Mapping[str, Any] | None = None,
 ) -> np.ndarray:
     r"""Estimate alpha by learning-based digital matting.
 
@@ -63,6 +72,10 @@ def estimate_alpha_lbdm(
     rtol, atol, maxiter : optional
         Stopping rule of iterative solvers, with SciPy's meaning:
         ``norm(b - A x) <= max(rtol * norm(b), atol)``.
+    solver_options : mapping, optional
+        Settings of the solver (``classicmat methods --solvers`` lists
+        them), e.g. ``{"factor_dtype": "float32"}`` for ``"direct"`` or
+        ``{"drop_tol": 1e-3}`` for ``"cg-ichol"``; checked before any work.
 
     Returns
     -------
@@ -112,4 +125,6 @@ def estimate_alpha_lbdm(
     del trimap
     system = _lbdm_system(image, masks, epsilon, radius, regularization)
     del image  # freed before the factorisation, the memory peak
-    return solve_system(system, solver=solver, rtol=rtol, atol=atol, maxiter=maxiter)
+    return solve_system(
+        system, solver=solver, rtol=rtol, atol=atol, maxiter=maxiter, options=solver_options
+    )

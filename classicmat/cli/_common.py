@@ -264,10 +264,15 @@ def method_options(
     if missing:
         raise UsageError(f"method {method!r} needs --{missing[0]}")
     try:
-        func.check(values, what=f"method {method!r}")  # options that depend on each other
+        checked = func.check(
+            values, what=f"method {method!r}"
+        )  # options that depend on each other
     except (TypeError, ValueError) as exc:
         raise UsageError(one_line(exc)) from None
-    return func, values
+    # the given options only (the method fills in the others), as checked: a
+    # value whose type depends on another option (a solver's settings) is
+    # converted there
+    return func, {name: checked.get(name, value) for name, value in values.items()}
 
 
 # ---------------------------------------------------------------- paths

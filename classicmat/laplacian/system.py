@@ -44,7 +44,7 @@ import numpy as np
 from .._options import Option
 from ..trimap import TrimapMasks, check_has_known
 
-__all__ = ["SOLVER_OPTIONS", "MattingSystem", "constrain", "solve_system"]
+__all__ = ["SOLVER_OPTIONS", "MattingSystem", "constrain", "solve_system", "solver_options"]
 
 
 def _solver_names() -> list[str]:
@@ -79,6 +79,66 @@ SOLVER_OPTIONS = (
         default_text="per solver (classicmat.solve)",
     ),
 )
+
+
+def _parse_settings(text: str) -> Any:
+    from ..solvers.settings import parse_settings
+
+    return parse_settings(text)
+
+
+def _settings_check(auto: str | None, local: bool) -> Callable[[Any, Mapping[str, Any]], Any]:
+    def depends(settings: Any, values: Mapping[str, Any]) -> Any:
+        from ..solvers.settings import check_settings
+
+        if settings is None:
+            return None
+        solver = values.get("solver", "auto")
+        if solver == "auto":
+            if auto is None:
+                if not settings:
+                    return {}
+                raise ValueError(
+                    "solver_options need an explicit solver: solver='auto' picks one by "
+                    f"the size of the system for this method; got {dict(settings)!r}"
+                )
+            solver = auto
+        try:
+            return check_settings(solver, settings, coords=local)
+        except TypeError as exc:
+            raise TypeError(f"solver_options: {exc}") from None
+        except ValueError as exc:
+            raise ValueError(f"solver_options: {exc}") from None
+
+    return depends
+
+
+def solver_options(*, auto: str | None, local: bool) -> tuple[Option, ...]:
+    """:data:`SOLVER_OPTIONS` and ``solver_options``, the settings of the chosen solver.
+
+    Parameters
+    ----------
+    auto : str or None
+        The solver that ``solver="auto"`` always picks for the method
+        (``"direct"`` for a local system), or None if it picks by size: the
+        settings then need an explicit ``solver``.
+    local : bool
+        The method's system is :attr:`MattingSystem.local`: ``"direct"`` is
+        the multifrontal solver (else SuperLU).
+    """
+    settings = Option(
+        "solver_options",
+        "any",
+        "settings of the chosen solver, e.g. factor_dtype=float32 (direct) or drop_tol=1e-3 "
+        "(cg-ichol); 'classicmat methods --solvers' lists them",
+        allow_none=True,
+        parse_text=_parse_settings,
+        metavar="SETTINGS",
+        expected_text="NAME=VALUE pairs separated by commas",
+        default_text="the solver's",
+        depends=_settings_check(auto, local),
+    )
+    return (*SOLVER_OPTIONS, settings)
 
 
 @dataclass(frozen=True)

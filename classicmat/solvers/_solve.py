@@ -15,6 +15,7 @@ from .._warnings import ConvergenceWarning, warn
 from ._checks import as_rhs, as_square_csr, check_finite_matrix
 from ._krylov import BreakdownError, pcg, stationary
 from .registry import DIRECT_MAX_SIZE, SOLVERS
+from .settings import SUPERLU_ORDERING, check_settings
 
 #: ``solver="auto"`` uses ``"direct"`` up to this many unknowns (see module docs).
 AUTO_DIRECT_MAX_SIZE = 200_000
@@ -143,7 +144,7 @@ def _solve_direct(A, b, x, target, maxiter, callback, options):
             f"solver='direct' accepts at most {DIRECT_MAX_SIZE} unknowns (its fill would "
             f"need several GB), got {n}; use solver='cg-ichol' or 'auto'"
         )
-    permc_spec = options.pop("permc_spec", "MMD_AT_PLUS_A")
+    permc_spec = options.pop("permc_spec", SUPERLU_ORDERING)
     t0 = time.perf_counter()
     lu = splu(
         A.tocsc(),
@@ -191,77 +192,6 @@ def _resolve_auto(n: int, has_coords: bool = False) -> str:
     if has_coords or n <= AUTO_DIRECT_MAX_SIZE:
         return "direct"
     return "cg-ichol"
-
-
-def _valid_none(has_coords: bool) -> tuple[str, list[str]]:
-    return "", []
-
-
-def _valid_ichol(has_coords: bool) -> tuple[str, list[str]]:
-    from .._registry import keyword_options
-    from .preconditioners import ichol
-
-    return "", keyword_options(ichol)
-
-
-def _valid_amg(has_coords: bool) -> tuple[str, list[str]]:
-    """Our builder's options and the keyword settings of the pyamg constructors."""
-    import inspect
-
-    import pyamg
-
-    from .._registry import keyword_options
-    from .preconditioners import amg
-
-    names = set(keyword_options(amg))
-    for constructor in (
-        pyamg.smoothed_aggregation_solver,
-        pyamg.rootnode_solver,
-        pyamg.ruge_stuben_solver,
-    ):
-        for parameter in inspect.signature(constructor).parameters.values():
-            if (
-                parameter.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
-                and parameter.name
-                not in (
-                    "A",
-                    "B",
-                    "BH",
-                )
-            ):
-                names.add(parameter.name)
-    return " (pyamg settings included)", sorted(names)
-
-
-def _valid_direct(has_coords: bool) -> tuple[str, list[str]]:
-    if has_coords:
-        return " with coords (multifrontal)", ["balance", "factor_dtype", "leaf_size"]
-    return " without coords (SuperLU)", ["panel_size", "permc_spec", "relax"]
-
-
-#: The options each solver accepts: ``solver -> function(has_coords) -> (context, names)``.
-SOLVER_OPTION_NAMES = {
-    "cg": _valid_none,
-    "cg-jacobi": _valid_none,
-    "cg-ichol": _valid_ichol,
-    "cg-amg": _valid_amg,
-    "multigrid": _valid_amg,
-    "direct": _valid_direct,
-}
-
-
-def _check_solver_options(name: str, options: dict, has_coords: bool = False) -> None:
-    """Raise ``TypeError`` naming the valid ones if ``options`` has unknown keys."""
-    if not options:
-        return
-    context, valid = SOLVER_OPTION_NAMES[name](has_coords)
-    unknown = sorted(set(options) - set(valid))
-    if unknown:
-        raise TypeError(
-            f"unknown option{'s' if len(unknown) > 1 else ''} "
-            f"{', '.join(repr(u) for u in unknown)} for solver {name!r}{context}; "
-            f"valid options are: {', '.join(valid) or '(none)'}"
-        )
 
 
 def solve(
@@ -318,12 +248,14 @@ def solve(
         ``callback(xk)`` after each iteration with the current iterate
         (a view: copy it to keep it); once with the solution for ``'direct'``.
     options : mapping, optional
-        Keyword arguments of the preconditioner builder: :func:`ichol` for
-        ``'cg-ichol'``, :func:`amg` for ``'cg-amg'`` and ``'multigrid'``
-        (e.g. ``near_nullspace``); for ``'direct'``, ``leaf_size``,
-        ``factor_dtype`` and ``balance`` of :func:`multifrontal_cholesky`
-        with ``coords``, ``permc_spec``, ``panel_size`` and ``relax`` of
-        SuperLU without.
+        Settings of the solver (:func:`classicmat.solvers.settings.settings_of`
+        lists them): the keyword arguments of :func:`ichol` for
+        ``'cg-ichol'``, of :func:`amg` for ``'cg-amg'`` and ``'multigrid'``
+        (e.g. ``near_nullspace``, and pyamg's own settings); for
+        ``'direct'``, ``leaf_size``, ``balance``, ``factor_dtype`` and
+        ``threads`` of :func:`multifrontal_cholesky` with ``coords``,
+        ``permc_spec``, ``panel_size`` and ``relax`` of SuperLU without.
+        Names and values are checked before any work.
     coords : (n, 2) array_like of int, optional
         The (row, column) pixel of each unknown, e.g.
         ``np.column_stack(np.divmod(unknown, W))``. Used by ``'direct'`` for
@@ -343,7 +275,8 @@ def solve(
         an unknown ``solver`` (the message lists the valid names), a system
         too large for ``'direct'``, or a breakdown (``A`` not SPD).
     TypeError
-        Unknown ``options`` for the chosen solver.
+        Unknown ``options`` for the chosen solver (the message lists the
+        valid ones).
 
     Warns
     -----
@@ -377,7 +310,6 @@ def solve(
         options = {}
     elif not isinstance(options, Mapping):
         raise TypeError(f"options must be a mapping, got {type(options).__name__}")
-    options = dict(options)
     matrix_free = is_operator(A)
     if matrix_free:
         _check_operator(A)
@@ -403,7 +335,7 @@ def solve(
             f"solver {name!r} needs the matrix, and A is a matrix-free operator "
             f"({type(A).__name__}); use one of {', '.join(map(repr, MATRIX_FREE_SOLVERS))}"
         )
-    _check_solver_options(name, options, has_coords)
+    options = check_settings(name, options, coords=has_coords)
     if name == "direct" and has_coords:
         options["coords"] = coords
     if maxiter is None:
