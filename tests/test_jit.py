@@ -219,6 +219,7 @@ def test_an_error_caused_by_ctrl_c_comes_out_as_keyboard_interrupt():
 _API_SCRIPT = textwrap.dedent(
     """
     import sys
+    import time
     import numpy as np
     import classicmat
     rng = np.random.default_rng(1)
@@ -229,6 +230,12 @@ _API_SCRIPT = textwrap.dedent(
         classicmat.estimate_alpha(image, trimap, method=sys.argv[1])
     except KeyboardInterrupt:
         sys.exit(3)
+    # finished before the signal: wait for it here, not in the interpreter's
+    # shutdown (where the default handler is back and the signal kills it)
+    try:
+        time.sleep(60)
+    except KeyboardInterrupt:
+        sys.exit(0)
     """
 )
 
