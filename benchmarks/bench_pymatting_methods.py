@@ -17,7 +17,9 @@ alphamatting.com training images x (Trimap1, Trimap2) and each method:
 With ``--mosaic DIR`` (made by ``python benchmarks/mosaic.py 5 DIR``: 4000 x
 2450, 9.8 MP, Trimap1), the time and peak RSS (VmHWM) of each library and
 method in a fresh process; a run is stopped when it passes ``--max-rss-gb``
-(default 14) or ``--max-seconds`` (default 600), and reported as such.
+(default 14) or ``--max-seconds`` (default 600), and reported as such. With
+``--skip-cases`` too, only the mosaic runs, and its report goes to
+``OUT_mosaic.md`` (and ``.json``) beside the results of the cases.
 
 Needs ``pip install pymatting``, psutil and ../shared/data/alphamatting.
 """
@@ -207,13 +209,16 @@ def report(rows: list[dict], methods, mosaic: dict | None, load: str) -> str:
         "Both libraries with their defaults (PyMatting's `estimate_alpha_lbdm`, `_rw`, "
         "`_lkm`; classicmat's `estimate_alpha(method=...)`), warmed up, in one process. "
         "SAD in thousands and MSE x 1e3 on the unknown region of each trimap.\n",
-        "## Summary\n",
-        "| method | median ratio PyMatting/classicmat (min-max) | median time pm / cm (s) "
-        "| MSE pm trimap1 / trimap2 / all | MSE cm trimap1 / trimap2 / all "
-        "| SAD pm / cm (all) | cases where cm's MSE is higher |",
-        "|---|---|---|---|---|---|---|",
     ]
-    for method in methods:
+    if rows:
+        lines += [
+            "## Summary\n",
+            "| method | median ratio PyMatting/classicmat (min-max) | median time pm / cm (s) "
+            "| MSE pm trimap1 / trimap2 / all | MSE cm trimap1 / trimap2 / all "
+            "| SAD pm / cm (all) | cases where cm's MSE is higher |",
+            "|---|---|---|---|---|---|---|",
+        ]
+    for method in methods if rows else ():
         s = _summary(rows, method)
         lines.append(
             f"| {method} | **{s['median_ratio']:.2f}** ({s['min_ratio']:.2f}-"
@@ -223,8 +228,9 @@ def report(rows: list[dict], methods, mosaic: dict | None, load: str) -> str:
             f"**{s['mse_cm_all']:.3f}** | {s['sad_pm_all']:.2f} / {s['sad_cm_all']:.2f} "
             f"| {len(s['worse'])}: {', '.join(s['worse']) or '-'} |"
         )
-    lines.append(f"\n{len(rows)} cases.\n")
-    for method in methods:
+    if rows:
+        lines.append(f"\n{len(rows)} cases.\n")
+    for method in methods if rows else ():
         lines += [
             f"## {method}\n",
             "| case | unknown px | t pm (s) | t cm (s) | ratio | MSE pm | MSE cm "
@@ -281,13 +287,15 @@ def main() -> None:
     if args.mosaic is not None:
         mosaic = bench_mosaic(args.mosaic, methods, args.max_rss_gb, args.max_seconds)
     load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    if rows:
-        args.out.write_text(report(rows, methods, mosaic, load))
-    args.out.with_suffix(".json").write_text(
+    out = args.out
+    if not rows:  # the mosaic only: beside the results of the cases, not over them
+        out = out.with_name(out.stem + "_mosaic.md")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(report(rows, methods, mosaic, load))
+    out.with_suffix(".json").write_text(
         json.dumps({"rows": rows, "mosaic": mosaic, "load": load}, indent=1)
     )
-    print(args.out.read_text() if rows else json.dumps(mosaic, indent=1))
+    print(out.read_text())
 
 
 if __name__ == "__main__":
