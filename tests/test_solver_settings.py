@@ -177,6 +177,12 @@ def test_command_line_checks_settings_before_any_work(synthetic_files, tmp_path,
     assert out.exists()
 
 
+def test_a_usage_error_of_a_subcommand_points_at_its_help(tmp_path, capsys):
+    argv = ["batch", str(tmp_path), str(tmp_path), "-o", str(tmp_path / "out")]
+    assert cli.main([*argv, "--solver_options", "leaf_size=0"]) == 2
+    assert capsys.readouterr().err.rstrip().endswith("(see 'classicmat batch --help')")
+
+
 def test_methods_lists_the_solvers_and_their_settings(capsys):
     assert cli.main(["methods", "--solvers"]) == 0
     out = capsys.readouterr().out

@@ -89,7 +89,8 @@ def _guarded(argv: list[str]) -> int:
     except ParserExit as exc:
         return exc.status
     except UsageError as exc:
-        error(f"{one_line(exc)} (see '{PROG} --help')")
+        command = f"{PROG} {argv[0]}" if argv and argv[0] in SUBCOMMANDS else PROG
+        error(f"{one_line(exc)} (see '{command} --help')")
         return EXIT_USAGE
     except (ValueError, TypeError, OSError, ImportError, RunError) as exc:
         # ImportError: an optional dependency (onnxruntime, dask), or a broken plugin;
