@@ -96,7 +96,8 @@ class Option:
         depends on the other options (``values``, checked already), such as
         the settings of the chosen solver; it raises ``TypeError`` or
         ``ValueError`` and returns the value converted. Run by
-        :func:`check_values` after every option's own check.
+        :func:`check_values` for a given option, once every option has had
+        its own check.
     """
 
     name: str

@@ -75,7 +75,8 @@ def test_defaults_come_from_the_signatures():
         ("direct", False, {"leaf_size": 4}, TypeError, "SuperLU.*valid options are: panel"),
         ("cg-ichol", False, {"drop_tol": -1.0}, ValueError, "drop_tol must be >= 0"),
         ("cg-ichol", False, {"ordering": "amd"}, ValueError, "ordering must be one of"),
-        ("cg-amg", False, {"max_levels": "x"}, TypeError, "max_levels must be an integer"),
+        ("cg-amg", False, {"max_levels": "x"}, TypeError, "'cg-amg': max_levels must be an int"),
+        ("direct", True, {"leaf_size": True}, TypeError, "'direct': leaf_size must be an int"),
         ("cg-amg", False, SettingsText(max_levels="x"), ValueError, "expected an integer"),
         ("cg-amg", False, SettingsText(near_nullspace="1"), ValueError, "set it from Python"),
         ("cg-jacobi", False, {"drop_tol": 1.0}, TypeError, r"valid options are: \(none\)"),
@@ -87,8 +88,25 @@ def test_bad_settings_are_named(solver, coords, settings, error, match):
         check_settings(solver, settings, coords=coords)
 
 
-def test_numpy_dtypes_name_a_factor_dtype():
-    assert check_settings("cg-ichol", {"factor_dtype": np.float32}) == {"factor_dtype": "float32"}
+@pytest.mark.parametrize("dtype", [np.float32, np.dtype("float32"), "f4", "single", "float32"])
+def test_every_spelling_of_a_dtype_names_a_factor_dtype(dtype):
+    assert check_settings("cg-ichol", {"factor_dtype": dtype}) == {"factor_dtype": "float32"}
+    text = SettingsText(factor_dtype=str(np.dtype(dtype)) if not isinstance(dtype, str) else dtype)
+    assert check_settings("cg-ichol", text) == {"factor_dtype": "float32"}
+
+
+def test_pyamg_settings_are_those_of_the_chosen_method():
+    # a flag of pyamg may also be (True, {kwargs}): left to pyamg
+    tuple_flag = {"diagonal_dominance": (True, {"theta": 1.1})}
+    assert check_settings("cg-amg", tuple_flag) == tuple_flag
+    assert check_settings("cg-amg", parse_settings("improve_candidates=none")) == {
+        "improve_candidates": None
+    }
+    with pytest.raises(TypeError, match=r"'aggregate' is not a setting of .*ruge_stuben"):
+        check_settings("cg-amg", {"method": "rs", "aggregate": "standard"})
+    with pytest.raises(TypeError, match=r"'CF' is not a setting of .*smoothed_aggregation"):
+        check_settings("multigrid", {"CF": "RS"})
+    assert check_settings("cg-amg", {"method": "rs", "CF": "RS"}) == {"method": "rs", "CF": "RS"}
 
 
 # ---------------------------------------------------------------- from a method

@@ -176,8 +176,8 @@ def estimate_alpha_ifm(
         ``norm(b - A x) <= max(rtol * norm(b), atol)``.
     solver_options : mapping, optional
         Settings of the solver (``classicmat methods --solvers`` lists
-        them), e.g. ``{"factor_dtype": "float32"}`` for ``"direct"`` or
-        ``{"drop_tol": 1e-3}`` for ``"cg-ichol"``; checked before any work.
+        them), e.g. ``{"drop_tol": 1e-3}`` for ``"cg-ichol"``; checked
+        before any work. ``"auto"`` is ``"cg-jacobi"``, which has none.
 
     Returns
     -------

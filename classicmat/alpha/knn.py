@@ -170,8 +170,9 @@ def estimate_alpha_knn(
         ``norm(b - A x) <= max(rtol * norm(b), atol)``.
     solver_options : mapping, optional
         Settings of the solver (``classicmat methods --solvers`` lists
-        them), e.g. ``{"factor_dtype": "float32"}`` for ``"direct"`` or
-        ``{"drop_tol": 1e-3}`` for ``"cg-ichol"``; checked before any work.
+        them), e.g. ``{"drop_tol": 1e-3}`` for ``"cg-ichol"`` or
+        ``{"max_levels": 4}`` for ``"cg-amg"``; checked before any work.
+        They need an explicit ``solver``: ``"auto"`` picks one by size.
 
     Returns
     -------

@@ -33,16 +33,17 @@ def _solvers() -> list[str]:
         lines.append(f"{entry.name:<{width}}  {entry.summary}")
         if entry.reference:
             lines.append(f"{'':<{width}}  {entry.reference}")
+        if entry.name == "auto":
+            continue
         if entry.name == "direct":
             groups = [
-                ("with pixel coordinates (cf, lbdm, rw): multifrontal", True),
-                ("without (knn, ifm): SuperLU", False),
-            ]
+                ("for a system with pixel coordinates (a local Laplacian, cf's): multifrontal",
+                 True),
+                ("for the others (knn's): SuperLU", False),
+            ]  # fmt: skip
         else:
             groups = [("", False)]
         for title, coords in groups:
-            if entry.name == "auto":
-                break
             if title:
                 lines.append(f"{'':<{width}}    {title}")
             for option in settings_of(entry.name, coords=coords):

@@ -91,13 +91,11 @@ def _settings_check(auto: str | None, local: bool) -> Callable[[Any, Mapping[str
     def depends(settings: Any, values: Mapping[str, Any]) -> Any:
         from ..solvers.settings import check_settings
 
-        if settings is None:
-            return None
+        if settings is None or (isinstance(settings, Mapping) and not settings):
+            return None  # no settings: one spelling (evaluate's records)
         solver = values.get("solver", "auto")
         if solver == "auto":
             if auto is None:
-                if not settings:
-                    return {}
                 raise ValueError(
                     "solver_options need an explicit solver: solver='auto' picks one by "
                     f"the size of the system for this method; got {dict(settings)!r}"
@@ -129,8 +127,9 @@ def solver_options(*, auto: str | None, local: bool) -> tuple[Option, ...]:
     settings = Option(
         "solver_options",
         "any",
-        "settings of the chosen solver, e.g. factor_dtype=float32 (direct) or drop_tol=1e-3 "
-        "(cg-ichol); 'classicmat methods --solvers' lists them",
+        "settings of the chosen solver, e.g. "
+        + ("factor_dtype=float32 (direct)" if local else "max_levels=4 (cg-amg)")
+        + " or drop_tol=1e-3 (cg-ichol); 'classicmat methods --solvers' lists them",
         allow_none=True,
         parse_text=_parse_settings,
         metavar="SETTINGS",

@@ -65,7 +65,11 @@ def parse_settings(text: str) -> SettingsText:
 
 
 def _literal(text: str) -> Any:
-    """A pyamg setting from text: a Python literal (``4``, ``('jacobi', {})``), else the text."""
+    """A pyamg setting from text: a flag (``true``, ``no``, ...), a Python
+    literal (``4``, ``('jacobi', {})``), else the text (a name)."""
+    word = text.strip().lower()
+    if word in ("true", "yes", "on", "false", "no", "off"):
+        return word in ("true", "yes", "on")
     try:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError):
@@ -84,8 +88,9 @@ def _below_half(value: float) -> str | None:
 
 
 def _float_names(value: Any) -> Any:
-    """``np.float32`` or ``np.dtype('float32')`` -> ``'float32'``; other values unchanged."""
-    if isinstance(value, str):
+    """``np.float32``, ``'f4'`` or ``'single'`` -> ``'float32'``; ``'auto'`` and
+    values that name no dtype unchanged (the choices then say what is valid)."""
+    if isinstance(value, str) and value == "auto":
         return value
     import numpy as np
 
@@ -139,7 +144,8 @@ _AMG = (
            choices=("sa", "rootnode", "rs")),
     Option("cycle", "str", "multigrid cycle per preconditioner call", choices=("V", "W", "F")),
     Option("near_nullspace", "any", "near-null-space candidates of aggregation methods",
-           allow_none=True, parse_text=_no_text("near_nullspace", "an array")),
+           allow_none=True, parse_text=_no_text("near_nullspace", "an array"),
+           expected_text="an (n, k) array, from Python only"),
 )  # fmt: skip
 
 _DEFAULTS_FROM: dict[str, str] = {
@@ -173,11 +179,7 @@ def _pyamg_settings(taken: set[str]) -> tuple[Option, ...]:
     import pyamg
 
     found: dict[str, Option] = {}
-    for constructor in (
-        pyamg.smoothed_aggregation_solver,
-        pyamg.rootnode_solver,
-        pyamg.ruge_stuben_solver,
-    ):
+    for constructor in (getattr(pyamg, name) for name in PYAMG_CONSTRUCTORS.values()):
         for parameter in inspect.signature(constructor).parameters.values():
             name = parameter.name
             if (
@@ -190,18 +192,43 @@ def _pyamg_settings(taken: set[str]) -> tuple[Option, ...]:
             default = parameter.default
             if default is inspect.Parameter.empty:
                 default = None
-            # a number or a flag by its default; tuples, strings and lists
-            # (a setting may be a name or ``(name, {kwargs})``) pyamg checks
-            kind = {bool: "bool", int: "int", float: "float"}.get(type(default), "any")
+            # a count by its default; the rest pyamg checks (a flag may also
+            # be ``(True, {kwargs})``, a smoother a name or ``(name, {kwargs})``)
+            kind = "int" if type(default) is int else "any"
             found[name] = Option(
                 name,
                 kind,
-                f"pyamg setting (see pyamg.{constructor.__name__})",
+                f"pyamg setting of {', '.join(_constructors_taking(name))}",
                 default=default,
-                allow_none=default is None,
+                allow_none=kind == "any",
                 parse_text=_literal if kind == "any" else None,
+                default_text="pyamg's, per method",
             )
     return tuple(found[name] for name in sorted(found))
+
+
+#: ``amg(method=...)`` -> the pyamg constructor it calls.
+PYAMG_CONSTRUCTORS = {
+    "sa": "smoothed_aggregation_solver",
+    "rootnode": "rootnode_solver",
+    "rs": "ruge_stuben_solver",
+}
+
+
+def _constructor_settings(method: str) -> set[str]:
+    """The keyword settings of the pyamg constructor of ``method``."""
+    import pyamg
+
+    constructor = getattr(pyamg, PYAMG_CONSTRUCTORS[method])
+    return {
+        p.name
+        for p in inspect.signature(constructor).parameters.values()
+        if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD and p.name not in ("A", "B", "BH")
+    }
+
+
+def _constructors_taking(name: str) -> list[str]:
+    return [m for m in PYAMG_CONSTRUCTORS if name in _constructor_settings(m)]
 
 
 def settings_of(solver: str, *, coords: bool = False) -> tuple[Option, ...]:
@@ -266,7 +293,9 @@ def check_settings(
     for name, value in settings.items():
         option = valid[name]
         try:
-            if text:
+            if text and name == "factor_dtype":
+                value = _float_names(value.strip())
+            if text and name != "factor_dtype":
                 checked[name] = option.parse(value)
             elif option.kind == "any":
                 checked[name] = value
@@ -274,9 +303,19 @@ def check_settings(
                 if name == "factor_dtype":
                     value = _float_names(value)
                 checked[name] = option.check(value)
-        except ValueError as exc:
+        except (TypeError, ValueError) as exc:
             message = str(exc)
-            if text:
-                message = f"{name} {message}" if not message.startswith(name) else message
-            raise ValueError(f"solver {solver!r}: {message}") from None
+            if text and not message.startswith(name):
+                message = f"{name} {message}"
+            raise type(exc)(f"solver {solver!r}: {message}") from None
+    if solver in ("cg-amg", "multigrid"):  # pyamg's settings: those of the chosen method's
+        method = checked.get("method", "sa")
+        own = {option.name for option in _AMG}
+        foreign = sorted(set(checked) - own - _constructor_settings(method))
+        if foreign:
+            raise TypeError(
+                f"solver {solver!r}: {', '.join(map(repr, foreign))} "
+                f"{'is not a setting' if len(foreign) == 1 else 'are not settings'} of "
+                f"pyamg.{PYAMG_CONSTRUCTORS[method]} (method={method!r})"
+            )
     return checked
