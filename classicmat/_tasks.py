@@ -134,9 +134,35 @@ def _kill(executor: Any) -> None:
         with contextlib.suppress(Exception):
             process.join(5)
     # with its workers gone the executor shuts down at once, and releases its
-    # queues (the resource tracker would otherwise warn of leaked semaphores)
-    with contextlib.suppress(Exception):
-        executor.shutdown(wait=True, cancel_futures=True)
+    # queues (the resource tracker would otherwise warn of leaked semaphores);
+    # waited for a bounded time only: the ProcessPoolExecutor of Python 3.11
+    # has known deadlocks in shutdown once its workers are killed (a queue
+    # thread writing to a pipe nobody reads, python/cpython#94777; its
+    # wake-up pipe, #125451), and a Ctrl-C of `batch --jobs 2` in CI once
+    # hung for over 120 s
+    _shutdown_within(executor, SHUTDOWN_WAIT)
+
+
+#: Seconds a killed executor is given to shut down (:func:`_kill`).
+SHUTDOWN_WAIT = 2.0
+
+
+def _shutdown_within(executor: Any, seconds: float) -> bool:
+    """``executor.shutdown(wait=True, cancel_futures=True)``, given ``seconds`` at most.
+
+    Runs it in a daemon thread; returns whether it finished in time (if not,
+    the thread is left behind: the process is ending, or lives on without
+    the pool)."""
+
+    done = threading.Event()
+
+    def shutdown() -> None:
+        with contextlib.suppress(Exception):
+            executor.shutdown(wait=True, cancel_futures=True)
+        done.set()
+
+    threading.Thread(target=shutdown, name="classicmat-shutdown", daemon=True).start()
+    return done.wait(seconds)
 
 
 #: Set by the command line, which ends a Ctrl-C with ``os._exit``: start

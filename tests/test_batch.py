@@ -220,3 +220,27 @@ def test_help_lists_the_subcommands_and_imports_nothing_heavy(capsys):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == "[]"
+
+
+def test_a_killed_pool_that_hangs_in_shutdown_does_not_hang_the_caller():
+    """A pool whose shutdown deadlocks (CPython 3.11's ProcessPoolExecutor can,
+    once its workers are killed) costs the caller the bounded wait, no more."""
+    import threading
+    import time
+
+    from classicmat import _tasks
+
+    class Stuck:
+        def __init__(self, block):
+            self.block, self.calls = block, 0
+
+        def shutdown(self, wait=True, cancel_futures=False):
+            self.calls += 1
+            if self.block:
+                threading.Event().wait()  # never returns
+
+    start = time.perf_counter()
+    assert _tasks._shutdown_within(Stuck(block=True), 0.2) is False
+    assert time.perf_counter() - start < 1.0
+    done = Stuck(block=False)
+    assert _tasks._shutdown_within(done, 5.0) is True and done.calls == 1

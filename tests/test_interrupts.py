@@ -178,11 +178,13 @@ def test_ctrl_c_stops_evaluate_workers_and_a_rerun_continues(tmp_path):
 
 
 def test_ctrl_c_during_score_writes_no_csv(tmp_path):
+    # 400 images: a run of well over the signal's 2.5 s on a fast machine
+    # with a warm cache too (40 took under 2.5 s there: rc 0, nothing to stop)
     folders = [tmp_path / name for name in ("pred", "gt", "trimap")]
     for folder in folders:
         folder.mkdir()
-        for i in range(40):
-            (folder / f"l{i:02d}.png").write_bytes(LEMUR_TRIMAP.read_bytes())
+        for i in range(400):
+            (folder / f"l{i:03d}.png").write_bytes(LEMUR_TRIMAP.read_bytes())
     out = tmp_path / "scores.csv"
     argv = ["score", "--pred", str(folders[0]), "--gt", str(folders[1]), "--trimap",
             str(folders[2]), "--out", str(out), "--jobs", "2", "-q"]  # fmt: skip
