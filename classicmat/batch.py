@@ -237,14 +237,17 @@ def run_batch(
         ``scheduler`` given without dask.distributed installed.
     """
     from ._files import write_files
+    from ._method import as_method
     from ._progress import Progress
-    from ._registry import check_options
     from ._tasks import check_scheduler
     from ._workers import worker_check
     from .alpha import METHODS
 
     options = dict(method_options or {})
-    check_options(METHODS.get(method), options, f"method {method!r}")
+    # every option checked (names and values, solver settings against the
+    # solver) before any image is read, not once per image
+    checked = as_method(METHODS.get(method)).check(options, what=f"method {method!r}")
+    options = {name: checked.get(name, value) for name, value in options.items()}
     cluster: dict[str, Any] = {}
     if scheduler is not None:
         check_scheduler(scheduler)

@@ -156,8 +156,14 @@ class _CfSolver:
         options = self._options
         system = _cf_system(self._image, masks, options["epsilon"], options["radius"])
         if options["solver"] not in ("auto", "direct"):  # another solver: no factor to keep
+            from .alpha.cf import solver_settings
+
             self._kept = None
-            return solve_system(system, **_solve_options(options)), {"mode": "fresh"}
+            given = _solve_options(options)
+            given["options"] = solver_settings(
+                self._image, system, options["solver"], options.get("solver_options")
+            )
+            return solve_system(system, **given), {"mode": "fresh"}
         from .solvers._multifrontal import multifrontal_cholesky
 
         alpha = system.is_fg.astype(np.float64)

@@ -244,3 +244,21 @@ def test_a_killed_pool_that_hangs_in_shutdown_does_not_hang_the_caller():
     assert time.perf_counter() - start < 1.0
     done = Stuck(block=False)
     assert _tasks._shutdown_within(done, 5.0) is True and done.calls == 1
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "match"),
+    [
+        ({"epsilon": -1.0}, ValueError, "epsilon must be > 0"),
+        ({"solver_options": {"leaf_size": 0}}, ValueError, "leaf_size must be >= 1"),
+        ({"epsilom": 1e-6}, TypeError, "unknown option 'epsilom'"),
+    ],
+)
+def test_run_batch_checks_the_options_before_any_image(
+    folders, tmp_path, options, error, match, monkeypatch
+):
+    images, trimaps = folders
+    monkeypatch.setattr(batch, "find_pairs", lambda *a: pytest.fail("images were listed"))
+    with pytest.raises(error, match=match):
+        batch.run_batch(images, trimaps, tmp_path / "out", method_options=options, progress="off")
+    assert not (tmp_path / "out").exists()

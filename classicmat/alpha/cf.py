@@ -92,15 +92,21 @@ def estimate_alpha_cf(
     masks = masks_of(trimap)
     del trimap
     system = _cf_system(image, masks, epsilon, radius)
-    options = dict(solver_options or {})
-    if solver in ("cg-amg", "multigrid") and options.get("method", "sa") != "rs":
-        # the near-null space of the matting Laplacian: functions affine in
-        # the colour, i.e. the columns 1, R, G, B of the unknown pixels
-        colours = image.reshape(-1, image.shape[2])[system.unknown]
-        options.setdefault("near_nullspace", np.column_stack([np.ones(len(colours)), colours]))
+    options = solver_settings(image, system, solver, solver_options)
     # the image is not needed any more: free it before the factorisation, the
     # memory peak of large images
     del image
     return solve_system(
         system, solver=solver, rtol=rtol, atol=atol, maxiter=maxiter, options=options
     )
+
+
+def solver_settings(image, system, solver, settings):
+    """The solver's settings for a closed-form system: the user's, and for an
+    aggregation multigrid the near-null space of the matting Laplacian, the
+    functions affine in the colour (columns 1, R, G, B of the unknown pixels)."""
+    options = dict(settings or {})
+    if solver in ("cg-amg", "multigrid") and options.get("method", "sa") != "rs":
+        colours = image.reshape(-1, image.shape[2])[system.unknown]
+        options.setdefault("near_nullspace", np.column_stack([np.ones(len(colours)), colours]))
+    return options
