@@ -361,6 +361,27 @@ def test_errors(in_tmp, capsys, setup, code, message):
 # ------------------------------------------------------ real processes (few)
 
 
+def test_a_closed_stdout_ends_the_command_quietly():
+    """``classicmat methods | head``: the reader leaves early; no error line, status 141."""
+    import os
+    import subprocess
+    import sys
+
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "classicmat", "methods", "--solvers"],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.close(write)
+    assert (done.returncode, done.stderr) == (141, "")
+
+
 def test_python_m_classicmat(synthetic_files):
     directory = synthetic_files.image.parent
     before = _snapshot(directory)

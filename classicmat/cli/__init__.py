@@ -34,6 +34,7 @@ with status 130 (:func:`classicmat._interrupt.run_interruptible`).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -41,6 +42,7 @@ from collections.abc import Callable, Sequence
 from .._tasks import RunError
 from .._version import __version__
 from ._common import (
+    EXIT_BROKEN_PIPE,
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
     EXIT_USAGE,
@@ -88,6 +90,13 @@ def _guarded(argv: list[str]) -> int:
         return _dispatch(argv)
     except ParserExit as exc:
         return exc.status
+    except BrokenPipeError:
+        # stdout is closed (a pipe into `head`): nothing more to say, and the
+        # final flush must not fail on it either
+        with contextlib.suppress(OSError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except UsageError as exc:
         command = f"{PROG} {argv[0]}" if argv and argv[0] in SUBCOMMANDS else PROG
         error(f"{one_line(exc)} (see '{command} --help')")
@@ -148,7 +157,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        0 success, 1 failure while processing, 2 usage error, 130 interrupted.
+        0 success, 1 failure while processing, 2 usage error, 130 interrupted,
+        141 standard output closed early (``classicmat methods | head``).
     """
     from .. import _tasks
     from .._interrupt import run_interruptible

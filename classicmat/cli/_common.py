@@ -21,6 +21,9 @@ EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+#: The reader of standard output went away (``classicmat methods | head``):
+#: 128 + SIGPIPE, as a command killed by that signal, without a message.
+EXIT_BROKEN_PIPE = 141
 
 
 class UsageError(Exception):
