@@ -21,12 +21,13 @@ module whose signature gives the defaults is imported on first use.
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .._options import Option
+from .._options import _FALSE, _TRUE, Option
 
 __all__ = ["SUPERLU_ORDERING", "SettingsText", "check_settings", "parse_settings", "settings_of"]
 
@@ -68,8 +69,8 @@ def _literal(text: str) -> Any:
     """A pyamg setting from text: a flag (``true``, ``no``, ...), a Python
     literal (``4``, ``('jacobi', {})``), else the text (a name)."""
     word = text.strip().lower()
-    if word in ("true", "yes", "on", "false", "no", "off"):
-        return word in ("true", "yes", "on")
+    if word in _TRUE + _FALSE and not word.isdigit():  # 0 and 1 stay numbers
+        return word in _TRUE
     try:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError):
@@ -173,40 +174,6 @@ def _with_defaults(options: tuple[Option, ...], target: str) -> tuple[Option, ..
     return tuple(out)
 
 
-def _pyamg_settings(taken: set[str]) -> tuple[Option, ...]:
-    """The keyword settings of the three pyamg constructors (their values, but
-    for numbers and flags, are pyamg's to check)."""
-    import pyamg
-
-    found: dict[str, Option] = {}
-    for constructor in (getattr(pyamg, name) for name in PYAMG_CONSTRUCTORS.values()):
-        for parameter in inspect.signature(constructor).parameters.values():
-            name = parameter.name
-            if (
-                parameter.kind is not inspect.Parameter.POSITIONAL_OR_KEYWORD
-                or name in ("A", "B", "BH")
-                or name in taken
-                or name in found
-            ):
-                continue
-            default = parameter.default
-            if default is inspect.Parameter.empty:
-                default = None
-            # a count by its default; the rest pyamg checks (a flag may also
-            # be ``(True, {kwargs})``, a smoother a name or ``(name, {kwargs})``)
-            kind = "int" if type(default) is int else "any"
-            found[name] = Option(
-                name,
-                kind,
-                f"pyamg setting of {', '.join(_constructors_taking(name))}",
-                default=default,
-                allow_none=kind == "any",
-                parse_text=_literal if kind == "any" else None,
-                default_text="pyamg's, per method",
-            )
-    return tuple(found[name] for name in sorted(found))
-
-
 #: ``amg(method=...)`` -> the pyamg constructor it calls.
 PYAMG_CONSTRUCTORS = {
     "sa": "smoothed_aggregation_solver",
@@ -215,20 +182,49 @@ PYAMG_CONSTRUCTORS = {
 }
 
 
-def _constructor_settings(method: str) -> set[str]:
-    """The keyword settings of the pyamg constructor of ``method``."""
+@functools.cache
+def _constructor_parameters(method: str) -> tuple[inspect.Parameter, ...]:
+    """The keyword settings of the pyamg constructor of ``method`` (not ``A``, ``B``, ``BH``)."""
     import pyamg
 
     constructor = getattr(pyamg, PYAMG_CONSTRUCTORS[method])
-    return {
-        p.name
+    return tuple(
+        p
         for p in inspect.signature(constructor).parameters.values()
         if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD and p.name not in ("A", "B", "BH")
-    }
+    )
 
 
-def _constructors_taking(name: str) -> list[str]:
-    return [m for m in PYAMG_CONSTRUCTORS if name in _constructor_settings(m)]
+def _constructor_settings(method: str) -> set[str]:
+    return {p.name for p in _constructor_parameters(method)}
+
+
+def _pyamg_settings(taken: set[str]) -> tuple[Option, ...]:
+    """The keyword settings of the three pyamg constructors (their values, but
+    for counts, are pyamg's to check)."""
+    found: dict[str, Option] = {}
+    for method in PYAMG_CONSTRUCTORS:
+        for parameter in _constructor_parameters(method):
+            name = parameter.name
+            if name in taken or name in found:
+                continue
+            default = parameter.default
+            if default is inspect.Parameter.empty:
+                default = None
+            # a count by its default; the rest pyamg checks (a flag may also
+            # be ``(True, {kwargs})``, a smoother a name or ``(name, {kwargs})``)
+            kind = "int" if type(default) is int else "any"
+            takers = [m for m in PYAMG_CONSTRUCTORS if name in _constructor_settings(m)]
+            found[name] = Option(
+                name,
+                kind,
+                f"pyamg setting of {', '.join(takers)}",
+                default=default,
+                allow_none=kind == "any",
+                parse_text=_literal if kind == "any" else None,
+                default_text="pyamg's, per method",
+            )
+    return tuple(found[name] for name in sorted(found))
 
 
 def settings_of(solver: str, *, coords: bool = False) -> tuple[Option, ...]:
