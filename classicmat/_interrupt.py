@@ -20,6 +20,13 @@ around compilation. The command line runs its work in a worker thread
 instead, so that Ctrl-C is handled at once by the main thread
 (:func:`run_interruptible`).
 
+numba's own import is a fourth: its C extensions import each other from
+their initialisation, and a ``KeyboardInterrupt`` there is printed and
+replaced by an ``ImportError`` ("numba._devicearray failed to import") that
+no longer says it was a Ctrl-C, and that leaves numba half imported for the
+rest of the process. :func:`import_whole` imports such a module with SIGINT
+held back.
+
 A third case is Python's own: on 3.11, an exception raised while a class
 body runs ``__set_name__`` (a dataclass field, as in a module that a first
 call imports lazily, such as ``scipy.ndimage``) comes out as a
@@ -34,6 +41,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import importlib
 import os
 import signal
 import sys
@@ -41,7 +49,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-__all__ = ["deferred_sigint", "restores_interrupt", "run_interruptible"]
+__all__ = ["deferred_sigint", "import_whole", "restores_interrupt", "run_interruptible"]
 
 
 def _interrupt_in(error: BaseException) -> KeyboardInterrupt | None:
@@ -115,6 +123,21 @@ def deferred_sigint() -> Iterator[None]:
                 os.kill(os.getpid(), signal.SIGINT)
             elif callable(previous):
                 previous(signal.SIGINT, caught[-1])
+
+
+def import_whole(name: str) -> Any:
+    """Import the module ``name`` with SIGINT held back (see the module docstring).
+
+    A Ctrl-C during the import is delivered once the module is whole.
+
+    >>> import_whole("json").__name__
+    'json'
+    """
+    module = sys.modules.get(name)
+    if module is not None:
+        return module
+    with deferred_sigint():
+        return importlib.import_module(name)
 
 
 def run_interruptible(

@@ -40,9 +40,9 @@ from __future__ import annotations
 
 import os
 
-import numba
+from ._interrupt import deferred_sigint, import_whole
 
-from ._interrupt import deferred_sigint
+numba = import_whole("numba")  # a Ctrl-C here would leave numba half imported
 
 JIT_OPTIONS = {"cache": True, "nogil": True}
 

@@ -21,8 +21,9 @@ from typing import Any
 def thread_count() -> int:
     """Threads for the kernels: numba's thread count (``NUMBA_NUM_THREADS``,
     ``numba.set_num_threads``), at most the number of cores."""
-    import numba
+    from ._interrupt import import_whole
 
+    numba = import_whole("numba")
     return max(1, min(numba.get_num_threads(), os.cpu_count() or 1))
 
 

@@ -27,7 +27,7 @@ LEAVES = {
     "classicmat._files": {"classicmat._interrupt"},
     "classicmat._options": {"classicmat._checks"},
     "classicmat._jit": {"classicmat._interrupt", "classicmat._version"},
-    "classicmat._parallel": set(),
+    "classicmat._parallel": {"classicmat._interrupt"},
 }
 
 

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import classicmat
-from classicmat._interrupt import deferred_sigint, restores_interrupt
+from classicmat._interrupt import deferred_sigint, import_whole, restores_interrupt
 from classicmat._method import as_method
 
 
@@ -176,6 +176,26 @@ def test_deferred_sigint_without_a_signal_changes_nothing():
     with deferred_sigint():
         pass
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_ctrl_c_during_import_whole_arrives_after_the_module_is_whole(tmp_path, monkeypatch):
+    """numba's C extensions turn a Ctrl-C during their import into an ImportError
+    and stay half imported: import_whole delivers the signal after the import."""
+    (tmp_path / "cm_signalled_module.py").write_text(
+        "import os, signal\n"
+        "os.kill(os.getpid(), signal.SIGINT)\n"
+        "for _ in range(1000):\n"
+        "    pass\n"
+        "WHOLE = True\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            import_whole("cm_signalled_module")
+        assert sys.modules["cm_signalled_module"].WHOLE
+        assert import_whole("cm_signalled_module") is sys.modules["cm_signalled_module"]
+    finally:
+        sys.modules.pop("cm_signalled_module", None)
 
 
 def test_an_error_caused_by_ctrl_c_comes_out_as_keyboard_interrupt():

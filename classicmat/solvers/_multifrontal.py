@@ -30,6 +30,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from .._parallel import thread_count
+
 #: Default pixels per leaf of the dissection (measured, ``benchmarks/bench_direct.py``).
 DEFAULT_LEAF_SIZE = 32
 
@@ -596,7 +598,7 @@ def multifrontal_cholesky(
     ms = np.diff(sptr)
     # float32 storage: each front is factorised in float64 in a work buffer
     work_size = int((ks * ks + ks * ms).max()) if single and len(ks) else 0
-    threads = _threads() if threads is None else int(threads)
+    threads = thread_count() if threads is None else int(threads)
     shift = 0.0
     factored = A
     scale = float(abs(A.diagonal()).max()) if n else 0.0
@@ -617,12 +619,3 @@ def multifrontal_cholesky(
     return MultifrontalCholesky(
         A, perm, node_ptr, sptr, struct, loff, lbuf, stack_bytes, times, shift
     )
-
-
-def _threads() -> int:
-    """Threads of the factorisation: numba's thread count, at most the number of cores."""
-    import os
-
-    import numba
-
-    return max(1, min(numba.get_num_threads(), os.cpu_count() or 1))
