@@ -32,20 +32,41 @@ import glob
 import os
 import subprocess
 import sys
+from typing import NamedTuple
 
-__all__ = ["WARMERS", "start", "stop_all", "wait"]
+__all__ = ["WARMERS", "Warmer", "start", "stop_all", "wait"]
 
-#: Kernel module -> the statement that compiles its kernels (in a new process).
-WARMERS = {
-    "classicmat.solvers._mf_kernels": (
-        "from classicmat._warmup import warm_multifrontal; warm_multifrontal()"
-    ),
+
+class Warmer(NamedTuple):
+    """How a kernel module is compiled ahead.
+
+    ``processes``: statements run each in a new process by :func:`start`;
+    ``here``: a statement this process runs when the module is imported
+    (:func:`wait`), its own share of the kernels, before it waits for the
+    processes.
+    """
+
+    processes: tuple[str, ...]
+    here: str = ""
+
+
+def _multifrontal_group(group: int) -> str:
+    return f"from classicmat._warmup import compile_multifrontal; compile_multifrontal({group})"
+
+
+#: Kernel module -> its :class:`Warmer`. The multifrontal kernels take about
+#: 5 s to compile: a second process starts on the ordering and the symbolic
+#: factorisation (about 3 s with its start-up), and this process compiles the
+#: numeric kernels (about 1.4 s) once the Laplacian's kernels are compiled
+#: and it imports the solver (:data:`classicmat._warmup.MULTIFRONTAL_GROUPS`).
+WARMERS: dict[str, Warmer] = {
+    "classicmat.solvers._mf_kernels": Warmer((_multifrontal_group(0),), _multifrontal_group(1)),
 }
 
 #: Set to "0" to compile every kernel in the process that uses it.
 SWITCH_VARIABLE = "CLASSICMAT_COMPILE_AHEAD"
 
-_pending: dict[str, subprocess.Popen] = {}
+_pending: dict[str, tuple[list[subprocess.Popen], str]] = {}
 
 
 def _cached(module: str) -> bool:
@@ -71,7 +92,8 @@ def _cached(module: str) -> bool:
 def start(module: str) -> bool:
     """Compile ``module``'s kernels in a new process, unless they are cached.
 
-    Returns whether a process was started. Does nothing when the module is
+    Returns whether processes were started (one per statement of its
+    :class:`Warmer`). Does nothing when the module is
     already imported here, has no warm-up in :data:`WARMERS`, or
     ``CLASSICMAT_COMPILE_AHEAD=0``.
     """
@@ -83,35 +105,53 @@ def start(module: str) -> bool:
         or _cached(module)
     ):
         return False
-    try:
-        process = subprocess.Popen(
-            [sys.executable, "-c", WARMERS[module]],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-    except OSError:
-        return False
-    _pending[module] = process
-    return True
+    warmer = WARMERS[module]
+    processes = []
+    for statement in warmer.processes:
+        try:
+            processes.append(
+                subprocess.Popen(
+                    [sys.executable, "-c", statement],
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+        except OSError:
+            break
+    if processes:
+        _pending[module] = (processes, warmer.here)
+    return bool(processes)
 
 
 def wait(module: str) -> None:
-    """Wait for the process compiling ``module`` (if any) to end."""
-    process = _pending.pop(module, None)
-    if process is not None:
-        try:
+    """Compile this process's share of ``module``'s kernels, then wait for the
+    processes compiling the rest (if :func:`start` started any).
+
+    Called by the kernel module at the end of its import: its kernels are
+    defined. A share that fails to compile is left to the first calls.
+    """
+    processes, here = _pending.pop(module, ([], ""))
+    try:
+        if processes and here:
+            try:
+                exec(here, {})  # a statement of WARMERS, never user input
+            except Exception:  # pragma: no cover - compiled on first call instead
+                pass
+        for process in processes:
             process.wait()
-        except BaseException:
+    except BaseException:
+        for process in processes:
             process.kill()
-            raise
+        raise
 
 
 @atexit.register
 def stop_all() -> None:
     """Stop every process still compiling (the work ended before it needed them)."""
     while _pending:
-        _, process = _pending.popitem()
-        if process.poll() is None:
-            process.kill()
-        process.wait()
+        _, (processes, _) = _pending.popitem()
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+            process.wait()

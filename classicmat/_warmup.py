@@ -14,7 +14,13 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["CompileReport", "compile_kernels", "kernel_dispatchers"]
+__all__ = [
+    "MULTIFRONTAL_GROUPS",
+    "CompileReport",
+    "compile_kernels",
+    "compile_multifrontal",
+    "kernel_dispatchers",
+]
 
 
 @dataclass(frozen=True)
@@ -151,6 +157,49 @@ def warm_multifrontal() -> None:
     )  # the index type of a matting system (numba compiles one version per type)
     coords = np.stack(np.divmod(np.arange(n, dtype=np.int32), np.int32(width)), axis=1)
     multifrontal_cholesky(A, coords, leaf_size=64).solve(np.ones(n))
+
+
+_I32 = "int32[::1]"
+_I64 = "int64[::1]"
+_F64 = "float64[::1]"
+
+#: The argument types of the multifrontal kernels in a matting system's solve
+#: (int32 CSR indices and pixel coordinates, a float64 factor: the calls of
+#: :func:`warm_multifrontal`), in two groups: the ordering and symbolic
+#: factorisation (about 2.5 s to compile here, with heapsort), compiled by
+#: the second process of :mod:`classicmat._ahead`, and the numeric kernels
+#: (about 1.4 s), compiled by the process that uses them.
+MULTIFRONTAL_GROUPS: tuple[dict[str, tuple[str, ...]], ...] = (
+    {
+        "coupling_reach": (_I32, _I32, _I64, _I64),
+        "nested_dissection": (_I64, _I64, "int64", "int64", "int64", "float64")
+        + (_I64,) * 5
+        + ("int64[:, ::1]",),
+        "symbolic": (_I64, _I32, _I32) + (_I64,) * 10,
+        "tree_postorder": (_I64,) * 6,
+        "plan_groups": (_I64,) * 8,
+    },
+    {
+        "assemble": ("int64",)
+        + (_I64,) * 6
+        + (_I32, _I32, _F64, _I64, _I64, _I64, _F64, "int64", _F64, _I64),
+        "supernodal_solve": (_I64, _I64, _I64, _F64, _I64, "int64", "int64", "int64", _F64),
+    },
+)
+
+
+def compile_multifrontal(group: int) -> None:
+    """Compile (or load) one group of :data:`MULTIFRONTAL_GROUPS` by argument
+    types, without running anything."""
+    from numba.core.sigutils import normalize_signature
+
+    from .solvers import _mf_kernels
+
+    for name, types in MULTIFRONTAL_GROUPS[group].items():
+        # numba keys its cache by the signature as given: a tuple of types, as
+        # in a call, not a string
+        args, _ = normalize_signature("(" + ", ".join(types) + ")")
+        getattr(_mf_kernels, name).compile(tuple(args))
 
 
 def compile_kernels(methods: Sequence[str] | None = None) -> list[CompileReport]:

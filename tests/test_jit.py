@@ -305,23 +305,58 @@ def test_compile_ahead_runs_the_warm_up_in_a_second_process(tmp_path, monkeypatc
 
     module = "classicmat._not_a_module"
     marker = tmp_path / "done"
+    here = tmp_path / "here"
     monkeypatch.setitem(
-        _ahead.WARMERS, module, f"import pathlib; pathlib.Path({str(marker)!r}).write_text('ok')"
+        _ahead.WARMERS,
+        module,
+        _ahead.Warmer(
+            (f"import pathlib; pathlib.Path({str(marker)!r}).write_text('ok')",),
+            f"import os, pathlib; pathlib.Path({str(here)!r}).write_text(str(os.getpid()))",
+        ),
     )
     monkeypatch.setattr(_ahead, "_cached", lambda name: False)
+    _ahead.wait(module)  # nothing started: this process's share is left to the first calls
+    assert not here.exists()
     assert _ahead.start(module)
-    assert not _ahead.start(module)  # one process per module
+    assert not _ahead.start(module)  # one set of processes per module
     _ahead.wait(module)
     assert marker.read_text() == "ok"
+    assert here.read_text() == str(os.getpid())  # the share compiled in this process
     assert module not in _ahead._pending
     monkeypatch.setenv("CLASSICMAT_COMPILE_AHEAD", "0")
     assert not _ahead.start(module)
     monkeypatch.delenv("CLASSICMAT_COMPILE_AHEAD")
     assert not _ahead.start("classicmat._jit")  # imported here already: too late
-    monkeypatch.setitem(_ahead.WARMERS, module, "import time; time.sleep(60)")
+    monkeypatch.setitem(_ahead.WARMERS, module, _ahead.Warmer(("import time; time.sleep(60)",)))
     assert _ahead.start(module)
     _ahead.stop_all()  # what the command line does on exit and on Ctrl-C
     assert not _ahead._pending
+
+
+@pytest.mark.slow
+def test_the_multifrontal_groups_compile_every_signature_of_the_warm_up(tmp_path):
+    """The kernels compiled by argument types (split between the two processes
+    of a first run) are the ones a solve loads: with an empty cache, compiling
+    both groups leaves the warm-up nothing to compile."""
+    code = textwrap.dedent(
+        """
+        from classicmat._warmup import MULTIFRONTAL_GROUPS, compile_multifrontal, warm_multifrontal
+        for group in range(len(MULTIFRONTAL_GROUPS)):
+            compile_multifrontal(group)
+        from classicmat.solvers import _mf_kernels as K
+        from numba.core.dispatcher import Dispatcher
+        kernels = {n: d for n, d in vars(K).items() if isinstance(d, Dispatcher)}
+        before = {n: len(d.signatures) for n, d in kernels.items()}
+        warm_multifrontal()
+        print({n: len(d.signatures) - before[n] for n, d in kernels.items()
+               if len(d.signatures) != before[n]})
+        """
+    )
+    env = {**os.environ, "CLASSICMAT_CACHE_DIR": str(tmp_path)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert out.stdout.strip() == "{}"
 
 
 def test_the_multifrontal_warm_up_compiles_what_a_cf_solve_uses():

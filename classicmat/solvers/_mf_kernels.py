@@ -13,8 +13,6 @@ import numpy as np
 from .._ahead import wait
 from .._jit import njit
 
-wait(__name__)  # a process compiling these kernels ahead (classicmat._ahead)
-
 
 @njit(signatures=("void(int64[::1], int64, int64)",))
 def heapsort(a, lo, hi):
@@ -515,3 +513,8 @@ def supernodal_solve(node_ptr, sptr, struct, lbuf, loff, packed, forward, backwa
             for r in range(c + 1, k):
                 s -= lbuf[col + r] * y[start + r]
             y[start + c] = s / lbuf[col + c]
+
+
+# defined last: a process may be compiling these kernels ahead (classicmat._ahead),
+# and this one compiles its share of them here, before it waits for it
+wait(__name__)
