@@ -50,17 +50,19 @@ class Warmer(NamedTuple):
     here: str = ""
 
 
-def _multifrontal_group(group: int) -> str:
-    return f"from classicmat._warmup import compile_multifrontal; compile_multifrontal({group})"
+def _split(module: str) -> Warmer:
+    """Group 0 of ``module`` in a second process, group 1 here
+    (:data:`classicmat._warmup.AHEAD_GROUPS`)."""
+    statement = "from classicmat._warmup import compile_group; compile_group({!r}, {})"
+    return Warmer((statement.format(module, 0),), statement.format(module, 1))
 
 
-#: Kernel module -> its :class:`Warmer`. The multifrontal kernels take about
-#: 5 s to compile: a second process starts on the ordering and the symbolic
-#: factorisation (about 3 s with its start-up), and this process compiles the
-#: numeric kernels (about 1.4 s) once the Laplacian's kernels are compiled
-#: and it imports the solver (:data:`classicmat._warmup.MULTIFRONTAL_GROUPS`).
+#: Kernel module -> its :class:`Warmer`. The multifrontal solver's kernels
+#: take about 5 s to compile, Bayesian matting's 7 s, each in one thread:
+#: split, the first run of a method waits for less than half of that.
 WARMERS: dict[str, Warmer] = {
-    "classicmat.solvers._mf_kernels": Warmer((_multifrontal_group(0),), _multifrontal_group(1)),
+    module: _split(module)
+    for module in ("classicmat.solvers._mf_kernels", "classicmat.alpha._bayesian_kernels")
 }
 
 #: Set to "0" to compile every kernel in the process that uses it.

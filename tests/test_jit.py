@@ -334,22 +334,37 @@ def test_compile_ahead_runs_the_warm_up_in_a_second_process(tmp_path, monkeypatc
 
 
 @pytest.mark.slow
-def test_the_multifrontal_groups_compile_every_signature_of_the_warm_up(tmp_path):
+@pytest.mark.parametrize(
+    ("module", "run"),
+    [
+        (
+            "classicmat.solvers._mf_kernels",
+            "from classicmat._warmup import warm_multifrontal as run",
+        ),
+        (
+            "classicmat.alpha._bayesian_kernels",
+            "from classicmat._warmup import _run_method; run = lambda: _run_method('bayesian')",
+        ),
+    ],
+)
+def test_the_ahead_groups_compile_every_signature_a_run_uses(module, run, tmp_path):
     """The kernels compiled by argument types (split between the two processes
-    of a first run) are the ones a solve loads: with an empty cache, compiling
-    both groups leaves the warm-up nothing to compile."""
+    of a first run) are the ones a run loads: with an empty cache, compiling
+    every group leaves the run only its top kernels' own code to compile
+    (no new signature of a grouped kernel)."""
     code = textwrap.dedent(
-        """
-        from classicmat._warmup import MULTIFRONTAL_GROUPS, compile_multifrontal, warm_multifrontal
-        for group in range(len(MULTIFRONTAL_GROUPS)):
-            compile_multifrontal(group)
-        from classicmat.solvers import _mf_kernels as K
-        from numba.core.dispatcher import Dispatcher
-        kernels = {n: d for n, d in vars(K).items() if isinstance(d, Dispatcher)}
-        before = {n: len(d.signatures) for n, d in kernels.items()}
-        warm_multifrontal()
-        print({n: len(d.signatures) - before[n] for n, d in kernels.items()
-               if len(d.signatures) != before[n]})
+        f"""
+        import importlib
+        from classicmat._warmup import AHEAD_GROUPS, compile_group
+        {run}
+        for group in range(len(AHEAD_GROUPS[{module!r}])):
+            compile_group({module!r}, group)
+        grouped = {{name for group in AHEAD_GROUPS[{module!r}] for name in group}}
+        K = importlib.import_module({module!r})
+        before = {{n: len(getattr(K, n).signatures) for n in grouped}}
+        run()
+        print({{n: len(getattr(K, n).signatures) - before[n] for n in grouped
+               if len(getattr(K, n).signatures) != before[n]}})
         """
     )
     env = {**os.environ, "CLASSICMAT_CACHE_DIR": str(tmp_path)}

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._ahead import wait
 from .._jit import njit
 
 _TINY = 1e-12
@@ -459,3 +460,8 @@ def _solve_span(
             F[y, x, c] = out[c]
             B[y, x, c] = out[3 + c]
         alpha[y, x] = out[6]
+
+
+# defined last: a process may be compiling these kernels ahead (classicmat._ahead),
+# and this one compiles its share of them here, before it waits for it
+wait(__name__)

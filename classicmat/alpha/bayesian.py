@@ -115,7 +115,12 @@ def _global_model(image: np.ndarray, mask: np.ndarray, reg: float):
     return mean, np.linalg.inv(cov + (reg + 1e-4) * np.eye(3))
 
 
-@matting_method(*BAYESIAN_OPTIONS, resolve=_check_windows, scribbles=False)
+def _kernels_ahead(values) -> tuple[str, ...]:
+    """``matting_method(ahead=...)``: 7 s of kernels to compile (:mod:`classicmat._ahead`)."""
+    return ("classicmat.alpha._bayesian_kernels",)
+
+
+@matting_method(*BAYESIAN_OPTIONS, resolve=_check_windows, scribbles=False, ahead=_kernels_ahead)
 def bayesian_matting(
     image: np.ndarray,
     trimap: np.ndarray,
