@@ -12,6 +12,7 @@ import numpy as np
 
 from .._ahead import wait
 from .._jit import njit
+from ._blas_kernels import call_fortran
 
 
 @njit(signatures=("void(int64[::1], int64, int64)",))
@@ -433,6 +434,93 @@ def assemble(
                 dst = fo + (lb - k) * m - k
                 for a in range(b, mc):
                     stack[dst + pos[struct[cs + a]]] += stack[col + a]
+
+
+#: Order of the routines in the ``blas`` argument of :func:`factor_nodes`.
+FACTOR_ROUTINES = ("dpotrf", "dtrsm", "dsyrk")
+
+
+@njit
+def factor_nodes(
+    nodes, node_ptr, sptr, struct, child_ptr, child_idx, uoff, foff,
+    indptr, indices, data, perm, iperm, pos, lbuf, loff, stack, front, packed, blas,
+):  # fmt: skip
+    """Assemble and factorise the fronts ``nodes`` (a postorder) in turn, without the GIL.
+
+    Front ``j`` (``k`` pixels, ``m`` below): :func:`assemble`, then LAPACK
+    ``dpotrf`` (``F11 = L11 L11^T``), BLAS ``dtrsm`` (``L21 = F21 L11^-T``)
+    and ``dsyrk`` (``F22 -= L21 L21^T``, the update of its parent), called at
+    the addresses ``blas`` (:data:`FACTOR_ROUTINES`,
+    :func:`._blas_kernels.addresses`). The factor goes to ``lbuf`` at
+    ``loff[j]``, where the front is assembled and factorised (``front`` is
+    ``lbuf``), or, if ``packed`` (a float32 ``lbuf``), the front is
+    factorised in the float64 work buffer ``front`` and stored packed:
+    ``L11``'s lower triangle, column after column, then ``L21``. Threads may
+    run disjoint subtrees, each with its own ``pos``, ``front`` (if packed)
+    and region of ``stack``.
+
+    Returns -1, or the pixel (row of ``A``) whose pivot was not positive.
+    """
+    chars = np.empty(4, np.uint8)  # L, R, T, N
+    chars[0] = 76
+    chars[1] = 82
+    chars[2] = 84
+    chars[3] = 78
+    ints = np.empty(3, np.int32)  # k, m, info
+    reals = np.empty(2, np.float64)  # 1, -1
+    reals[0] = 1.0
+    reals[1] = -1.0
+    # addresses as int64 (uint64 plus int64 offsets would be float64 in numba)
+    c_at = np.int64(chars.ctypes.data)
+    i_at = np.int64(ints.ctypes.data)
+    r_at = np.int64(reals.ctypes.data)
+    s_at = np.int64(stack.ctypes.data)
+    for t in range(nodes.size):
+        j = nodes[t]
+        k = node_ptr[j + 1] - node_ptr[j]
+        m = sptr[j + 1] - sptr[j]
+        lo = loff[j]
+        wo = 0 if packed else lo
+        assemble(
+            j, node_ptr, sptr, struct, child_ptr, child_idx, uoff,
+            indptr, indices, data, perm, iperm, pos, front, wo, stack, foff,
+        )  # fmt: skip
+        at = np.int64(front.ctypes.data) + 8 * wo
+        ints[0] = k
+        ints[1] = m
+        ints[2] = 0
+        call_fortran(blas[0], (c_at, i_at, at, i_at, i_at + 8))  # dpotrf L, k, F11, k
+        if ints[2] != 0:
+            return perm[node_ptr[j] + ints[2] - 1]
+        if m > 0:
+            l21 = at + 8 * k * k
+            # dtrsm R, L, T, N, m, k, 1, L11, k, L21, m
+            call_fortran(
+                blas[1], (c_at + 1, c_at, c_at + 2, c_at + 3, i_at + 4, i_at, r_at, at, i_at,
+                          l21, i_at + 4),
+            )  # fmt: skip
+            fo = foff[j]
+            uo = uoff[j]
+            # dsyrk L, N, m, k, -1, L21, m, 1, F22, m
+            call_fortran(
+                blas[2], (c_at, c_at + 3, i_at + 4, i_at, r_at + 8, l21, i_at + 4, r_at,
+                          s_at + 8 * fo, i_at + 4),
+            )  # fmt: skip
+            if uo < fo:  # move the update down the stack (regions may overlap)
+                for i in range(m * m):
+                    stack[uo + i] = stack[fo + i]
+            elif uo > fo:
+                for i in range(m * m - 1, -1, -1):
+                    stack[uo + i] = stack[fo + i]
+        if packed:
+            q = lo
+            for c in range(k):
+                for r in range(c, k):
+                    lbuf[q] = front[c * k + r]
+                    q += 1
+            for i in range(m * k):
+                lbuf[q + i] = front[k * k + i]
+    return -1
 
 
 @njit

@@ -374,49 +374,6 @@ def _lower_columns(k):
     return c * k + r
 
 
-def _factor_nodes(nodes, A, perm, iperm, node_ptr, sptr, struct, loff, foff, uoff,
-                  child_ptr, child_idx, lbuf, stack, work, pos):  # fmt: skip
-    """Assemble and factorise the fronts ``nodes`` (increasing, a postorder) in turn.
-
-    Fronts are dense (LAPACK ``potrf``, BLAS ``trsm`` and ``syrk``, which
-    release the GIL, as does the numba ``assemble``): threads can factorise
-    disjoint subtrees at the same time, each with its own ``pos`` and
-    ``work`` buffers and its own region of ``stack``.
-    """
-    from scipy.linalg import blas, lapack
-
-    from . import _mf_kernels as K
-
-    potrf, trsm, syrk = lapack.dpotrf, blas.dtrsm, blas.dsyrk
-    indptr, indices, data = A.indptr, A.indices, A.data
-    single = len(work) > 0
-    for j in nodes.tolist():
-        k = int(node_ptr[j + 1] - node_ptr[j])
-        m = int(sptr[j + 1] - sptr[j])
-        lo = int(loff[j])
-        buf, wo = (work, 0) if single else (lbuf, lo)
-        K.assemble(
-            j, node_ptr, sptr, struct, child_ptr, child_idx, uoff,
-            indptr, indices, data, perm, iperm, pos, buf, wo, stack, foff,
-        )  # fmt: skip
-        L11 = buf[wo : wo + k * k].reshape((k, k), order="F")
-        _, info = potrf(L11, lower=1, overwrite_a=1, clean=0)
-        if info != 0:
-            raise _Breakdown(int(perm[node_ptr[j] + info - 1]))
-        if m:
-            L21 = buf[wo + k * k : wo + k * k + m * k].reshape((m, k), order="F")
-            trsm(1.0, L11, L21, side=1, lower=1, trans_a=1, overwrite_b=1)
-            fo, uo = int(foff[j]), int(uoff[j])
-            F22 = stack[fo : fo + m * m].reshape((m, m), order="F")
-            syrk(-1.0, L21, beta=1.0, c=F22, lower=1, overwrite_c=1)
-            if uo != fo:
-                stack[uo : uo + m * m] = stack[fo : fo + m * m]
-        if single:  # L11's lower triangle, packed, then L21
-            kp = k * (k + 1) // 2
-            lbuf[lo : lo + kp] = work[_lower_columns(k)]
-            lbuf[lo + kp : lo + kp + m * k] = work[k * k : k * k + m * k]
-
-
 def _front_costs(node_ptr, sptr):
     """Flops of each front: potrf k^3/3, trsm m k^2, syrk m^2 k (float, to avoid overflow)."""
     k = np.diff(node_ptr).astype(np.float64)
@@ -428,10 +385,10 @@ def _partition(node_ptr, sptr, parent, child_ptr, child_idx, threads):
     """``group[j]``: the thread that factorises node ``j``, or ``threads`` for the top.
 
     Subtrees are independent until their root's parent: split the most
-    expensive subtree (its root joins the top, factorised last) until there
-    are ``4 * threads`` of them or none costs more than ``1 / (4 threads)``
-    of the whole, then hand them to the threads, largest first, each to the
-    least loaded (LPT). The top (the large separators) runs after them with
+    expensive subtree (its root joins the top, factorised last) until none
+    costs more than ``1 / (4 threads)`` of the whole (or there are
+    ``256 threads`` of them), then hand them to the threads, largest first,
+    each to the least loaded (LPT). The top (the large separators) runs after them with
     several BLAS threads.
     """
     import heapq
@@ -449,7 +406,10 @@ def _partition(node_ptr, sptr, parent, child_ptr, child_idx, threads):
     heap = [(-float(sub[r]), int(r)) for r in np.flatnonzero(parent < 0)]
     heapq.heapify(heap)
     group = np.full(N, threads, np.int64)
-    while heap and len(heap) < 4 * threads and -heap[0][0] > total / (4 * threads):
+    # split while the largest subtree costs more than a quarter of a thread's
+    # share (however many there are already: the unknown region of scribbles
+    # has many components, one of them most of the work)
+    while heap and len(heap) < 256 * threads and -heap[0][0] > total / (4 * threads):
         _, r = heapq.heappop(heap)
         children = child_idx[child_ptr[r] : child_ptr[r + 1]]
         if not len(children):
@@ -473,6 +433,7 @@ def _numeric(A, perm, iperm, node_ptr, sptr, struct, loff, parent, child_ptr, ch
     from threadpoolctl import threadpool_limits
 
     from . import _mf_kernels as K
+    from ._blas_kernels import addresses
 
     N = len(parent)
     n = A.shape[0]
@@ -493,12 +454,21 @@ def _numeric(A, perm, iperm, node_ptr, sptr, struct, loff, parent, child_ptr, ch
     foff += base[group]
     uoff += base[group]
     stack = np.empty(int(peaks.sum()), np.float64)
-    common = (A, perm, iperm, node_ptr, sptr, struct, loff, foff, uoff, child_ptr, child_idx,
-              lbuf, stack)  # fmt: skip
+    blas = addresses(*K.FACTOR_ROUTINES)
+    packed = work_size > 0  # a float32 factor: fronts in a float64 work buffer
 
     def run(nodes):
+        # the fronts of ``nodes``, in one numba kernel that calls LAPACK and
+        # BLAS without the GIL (threads run their subtrees side by side)
         if len(nodes):
-            _factor_nodes(nodes, *common, np.empty(work_size), np.empty(n, np.int64))
+            front = np.empty(work_size) if packed else lbuf
+            failed = K.factor_nodes(
+                nodes, node_ptr, sptr, struct, child_ptr, child_idx, uoff, foff,
+                A.indptr, A.indices, A.data, perm, iperm, np.empty(n, np.int64),
+                lbuf, loff, stack, front, packed, blas,
+            )  # fmt: skip
+            if failed >= 0:
+                raise _Breakdown(int(failed))
 
     order = np.argsort(group, kind="stable")  # by group, postorder inside each
     starts = np.searchsorted(group[order], np.arange(n_groups + 1))
