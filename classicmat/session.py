@@ -19,7 +19,8 @@ Closed-form matting
     the update costs dense work on those nodes, an r x r Cholesky and one
     backward substitution. Conjugate gradients preconditioned by the kept
     factor then polish the result to the tolerance (no iteration with an
-    exact float64 factor; a few with a float32 one); they also take over
+    exact float64 factor, which a session keeps up to ``KEPT_FLOAT32_BYTES``;
+    a few with a float32 one); they also take over
     the whole update when ``Y`` would be too large (many new known pixels
     over a large part of the tree). An edit that makes known pixels unknown
     again, outside the factorised set, starts afresh.
@@ -139,6 +140,10 @@ UPDATE_MAXITER = 60
 #: Largest ``Y`` (entries, float64) of an exact update: 256 MiB.
 UPDATE_MAX_ENTRIES = 2**25
 
+#: A kept factor is stored in float64 up to this size (and in float32 above,
+#: as ``factor_dtype="auto"`` does above 256 MiB for a single solve).
+KEPT_FLOAT32_BYTES = 2**30
+
 
 class _CfSolver:
     """Closed-form matting with a kept factorisation (see the module docstring)."""
@@ -168,7 +173,12 @@ class _CfSolver:
 
         alpha = system.is_fg.astype(np.float64)
         if system.unknown.size:
-            settings = options.get("solver_options") or {}
+            # a float64 factor makes an update exact without iterations
+            # (each costs two triangular solves with a float32 one)
+            settings = {
+                "float32_above": KEPT_FLOAT32_BYTES,
+                **(options.get("solver_options") or {}),
+            }
             factor = multifrontal_cholesky(system.A, system.coords(), **settings)
             x = factor.solve(system.b)
             alpha.flat[system.unknown] = np.clip(x, 0.0, 1.0)

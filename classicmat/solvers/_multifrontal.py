@@ -495,6 +495,7 @@ def multifrontal_cholesky(
     leaf_size: int = DEFAULT_LEAF_SIZE,
     balance: float = 0.25,
     factor_dtype: Any = "auto",
+    float32_above: int = AUTO_FLOAT32_BYTES,
     threads: int | None = None,
 ) -> MultifrontalCholesky:
     """Factorise the sparse SPD matrix ``A`` whose unknowns sit on pixels.
@@ -517,7 +518,11 @@ def multifrontal_cholesky(
         float32 factor halves the memory and :meth:`MultifrontalCholesky.solve`
         then runs conjugate gradients preconditioned by it (one or two
         iterations reach 1e-12 on matting systems). ``'auto'``: float32 when
-        the float64 factor would exceed ``AUTO_FLOAT32_BYTES`` (256 MiB).
+        the float64 factor would exceed ``float32_above`` bytes.
+    float32_above : int, optional
+        The threshold of ``factor_dtype='auto'``; default
+        ``AUTO_FLOAT32_BYTES`` (256 MiB). A factor kept for many solves
+        (:class:`classicmat.MattingSession`) is worth more memory.
     threads : int, optional
         Threads of the numeric phase (default: numba's thread count, at most
         the number of cores). Independent subtrees of the dissection are
@@ -558,7 +563,7 @@ def multifrontal_cholesky(
     t1 = time.perf_counter()
 
     if isinstance(factor_dtype, str) and factor_dtype == "auto":
-        single = 8 * int(loff[-1]) > AUTO_FLOAT32_BYTES
+        single = 8 * int(loff[-1]) > float32_above
     else:
         single = np.dtype(factor_dtype) == np.float32
     if single:  # fronts are factorised in a float64 work buffer, then stored packed
