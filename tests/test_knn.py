@@ -131,25 +131,16 @@ def test_output_contract_and_solvers_agree():
         np.testing.assert_allclose(alpha, ref, atol=1e-6, err_msg=solver)
 
 
-def test_auto_solver_rule(monkeypatch):
+def test_auto_solver_is_jacobi_cg_and_amg_gives_the_same_alpha():
     from classicmat.alpha import knn as knn_module
+    from classicmat.laplacian.system import MattingSystem
 
-    assert knn_module.auto_solver(10, hard=True) == "cg-jacobi"
-    assert knn_module.auto_solver(400_000, hard=True) == "cg-amg"
-    assert knn_module.auto_solver(10**7, hard=False) == "cg-jacobi"
-    # the AMG branch, on a small system: the same alpha as Jacobi-CG
+    assert knn_module._auto(MattingSystem.__new__(MattingSystem)) == "cg-jacobi"
     image, trimap, _ = two_colour_scene()
     rng = np.random.default_rng(5)
     image = np.clip(image + 0.05 * rng.standard_normal(image.shape), 0, 1)
     jacobi = estimate_alpha_knn(image, trimap, rtol=1e-10)
-    picked = []
-    real = knn_module.auto_solver
-    monkeypatch.setattr(knn_module, "AUTO_AMG_MIN_UNKNOWNS", 1)
-    monkeypatch.setattr(
-        knn_module, "auto_solver", lambda n, hard: picked.append(real(n, hard)) or picked[-1]
-    )
-    amg = estimate_alpha_knn(image, trimap, rtol=1e-10)
-    assert picked == ["cg-amg"]
+    amg = estimate_alpha_knn(image, trimap, solver="cg-amg", rtol=1e-10)
     np.testing.assert_allclose(amg, jacobi, atol=1e-6)
 
 

@@ -145,7 +145,7 @@ def test_a_setting_changes_an_iterative_result(synthetic_pair):
 @pytest.mark.parametrize(
     ("method", "kwargs", "error", "match"),
     [
-        ("knn", {"solver_options": {"drop_tol": 1e-3}}, ValueError, "need an explicit solver"),
+        ("knn", {"solver_options": {"drop_tol": 1e-3}}, TypeError, "'auto' is 'cg-jacobi'"),
         ("ifm", {"solver_options": {"drop_tol": 1e-3}}, TypeError, "solver 'cg-jacobi'"),
         ("cf", {"solver_options": {"leef": 3}}, TypeError,
          "solver_options: unknown option 'leef'"),
@@ -185,7 +185,7 @@ def test_command_line_checks_settings_before_any_work(synthetic_files, tmp_path,
     for bad, match in (
         (["--solver_options", "leaf_size=0"], "leaf_size must be >= 1, got '0'"),
         (["--solver_options", "x"], "expected NAME=VALUE"),
-        (["--method", "knn", "--solver_options", "drop_tol=1e-3"], "need an explicit solver"),
+        (["--method", "knn", "--solver_options", "drop_tol=1e-3"], "'auto' is 'cg-jacobi'"),
     ):
         assert cli.main([*args, *bad]) == 2
         err = capsys.readouterr().err

@@ -38,23 +38,14 @@ VARIANTS = {
     },
 }
 
-#: Solver used by ``solver="auto"`` (see docs/knn.md for the measurements)...
+#: Solver of ``solver="auto"`` at every size (docs/knn.md, "Solver"): on
+#: images with real detail Jacobi-CG needs 130-200 iterations even with 1.6
+#: million unknowns, and pyamg's setup alone takes longer than its whole solve.
 AUTO_SOLVER = "cg-jacobi"
-#: ... except for hard constraints from this many unknowns, where the Jacobi
-#: iterations grow (493 on the lemur x4, 618,656 unknowns) and one AMG
-#: V-cycle per step pays for its setup: ``"cg-amg"``.
-AUTO_AMG_MIN_UNKNOWNS = 400_000
-
-
-def auto_solver(n_unknowns: int, hard: bool) -> str:
-    """The solver that ``solver="auto"`` picks for a KNN system (docs/knn.md, "Solver")."""
-    if hard and n_unknowns >= AUTO_AMG_MIN_UNKNOWNS:
-        return "cg-amg"
-    return AUTO_SOLVER
 
 
 def _auto(system: MattingSystem) -> str:
-    return auto_solver(system.unknown.size, system.hard)
+    return AUTO_SOLVER
 
 
 def _with_variant(values: dict) -> dict:
@@ -95,7 +86,7 @@ _PRESET_OPTIONS = tuple(
     _VARIANT,
     *_PRESET_OPTIONS,
     replace(_LAMBDA, allow_none=True, default_text="the variant's"),
-    *solver_options(auto=None, local=False),
+    *solver_options(auto=AUTO_SOLVER, local=False),
     resolve=_with_variant,
 )
 def estimate_alpha_knn(
@@ -160,11 +151,12 @@ def estimate_alpha_knn(
         \alpha_K` on the unknown pixels only: a much smaller system.
     solver : str, optional
         One of :data:`classicmat.SOLVERS`; ``"auto"`` (the default) is
-        ``"cg-jacobi"`` (measured fastest on the alphamatting.com images),
-        or ``"cg-amg"`` for hard constraints with 400,000 unknown pixels or
-        more (faster there: 20.0 s instead of 23.9 s on the lemur x4).
-        The matrix is not local in the image, so the geometric direct solver
-        is not used.
+        ``"cg-jacobi"``, measured fastest here: 3.2-3.7 s against 8.9-12.5 s
+        for ``"cg-amg"`` (most of it pyamg's setup) on a 3 x 3 mosaic of
+        alphamatting.com photos (620,000 unknowns), 12.8 s against 27.4 s on
+        the 5 x 5 mosaic (1.6 million). ``"cg-amg"`` wins only on smooth
+        images (the lemur upscaled x4: 8.5 s against 10.9 s). The matrix is
+        not local in the image, so the geometric direct solver is not used.
     rtol, atol, maxiter : optional
         Stopping rule of iterative solvers, with SciPy's meaning:
         ``norm(b - A x) <= max(rtol * norm(b), atol)``.
@@ -172,7 +164,6 @@ def estimate_alpha_knn(
         Settings of the solver (``classicmat methods --solvers`` lists
         them), e.g. ``{"drop_tol": 1e-3}`` for ``"cg-ichol"`` or
         ``{"max_levels": 4}`` for ``"cg-amg"``; checked before any work.
-        They need an explicit ``solver``: ``"auto"`` picks one by size.
 
     Returns
     -------

@@ -87,39 +87,36 @@ def _parse_settings(text: str) -> Any:
     return parse_settings(text)
 
 
-def _settings_check(auto: str | None, local: bool) -> Callable[[Any, Mapping[str, Any]], Any]:
+def _settings_check(auto: str, local: bool) -> Callable[[Any, Mapping[str, Any]], Any]:
     def depends(settings: Any, values: Mapping[str, Any]) -> Any:
         from ..solvers.settings import check_settings
 
         if settings is None or (isinstance(settings, Mapping) and not settings):
             return None  # no settings: one spelling (evaluate's records)
         solver = values.get("solver", "auto")
+        picked = ""
         if solver == "auto":
-            if auto is None:
-                raise ValueError(
-                    "solver_options need an explicit solver: solver='auto' picks one by "
-                    f"the size of the system for this method; got {dict(settings)!r}"
-                )
             solver = auto
+            picked = f" (solver='auto' is {auto!r} for this method)"
         try:
             return check_settings(solver, settings, coords=local)
         except TypeError as exc:
-            raise TypeError(f"solver_options: {exc}") from None
+            raise TypeError(f"solver_options: {exc}{picked}") from None
         except ValueError as exc:
-            raise ValueError(f"solver_options: {exc}") from None
+            raise ValueError(f"solver_options: {exc}{picked}") from None
 
     return depends
 
 
-def solver_options(*, auto: str | None, local: bool) -> tuple[Option, ...]:
+def solver_options(*, auto: str, local: bool) -> tuple[Option, ...]:
     """:data:`SOLVER_OPTIONS` and ``solver_options``, the settings of the chosen solver.
 
     Parameters
     ----------
-    auto : str or None
-        The solver that ``solver="auto"`` always picks for the method
-        (``"direct"`` for a local system), or None if it picks by size: the
-        settings then need an explicit ``solver``.
+    auto : str
+        The solver that ``solver="auto"`` picks for the method (``"direct"``
+        for a local system): the settings given with ``solver="auto"`` are
+        checked against it.
     local : bool
         The method's system is :attr:`MattingSystem.local`: ``"direct"`` is
         the multifrontal solver (else SuperLU).
