@@ -24,6 +24,7 @@ References
 from __future__ import annotations
 
 import functools
+import threading
 import time
 from typing import Any
 
@@ -34,6 +35,11 @@ from .._parallel import thread_count
 
 #: Default pixels per leaf of the dissection (measured, ``benchmarks/bench_direct.py``).
 DEFAULT_LEAF_SIZE = 32
+
+#: Flops of the fronts factorised by one call of the numba kernel: about 0.1 s
+#: here, the longest a Ctrl-C waits (but for one larger front). Smaller calls
+#: cost more: 1e8 made the numeric phase about 8 % slower.
+CHUNK_FLOPS = 1e9
 
 #: ``factor_dtype="auto"`` stores the factor in float32 above this many bytes of
 #: float64 factor (lemur x4, 619k unknowns: 760 MiB -> 407 MiB; one CG step
@@ -457,17 +463,31 @@ def _numeric(A, perm, iperm, node_ptr, sptr, struct, loff, parent, child_ptr, ch
     blas = addresses(*K.FACTOR_ROUTINES)
     packed = work_size > 0  # a float32 factor: fronts in a float64 work buffer
 
+    cost = _front_costs(node_ptr, sptr)
+    stop = threading.Event()  # set when the factorisation ends early (Ctrl-C, breakdown)
+
     def run(nodes):
-        # the fronts of ``nodes``, in one numba kernel that calls LAPACK and
-        # BLAS without the GIL (threads run their subtrees side by side)
-        if len(nodes):
-            front = np.empty(work_size) if packed else lbuf
+        # the fronts of ``nodes``, by a numba kernel that calls LAPACK and BLAS
+        # without the GIL (threads run their subtrees side by side), in calls
+        # of about CHUNK_FLOPS: between two, the main thread takes a Ctrl-C
+        # and the others see ``stop``
+        if not len(nodes):
+            return
+        front = np.empty(work_size) if packed else lbuf
+        pos = np.empty(n, np.int64)
+        total = np.cumsum(cost[nodes])
+        cuts = np.searchsorted(total, np.arange(CHUNK_FLOPS, total[-1], CHUNK_FLOPS))
+        bounds = np.unique(np.concatenate([[0], cuts, [len(nodes)]]))
+        for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+            if stop.is_set():
+                return
             failed = K.factor_nodes(
-                nodes, node_ptr, sptr, struct, child_ptr, child_idx, uoff, foff,
-                A.indptr, A.indices, A.data, perm, iperm, np.empty(n, np.int64),
+                nodes[a:b], node_ptr, sptr, struct, child_ptr, child_idx, uoff, foff,
+                A.indptr, A.indices, A.data, perm, iperm, pos,
                 lbuf, loff, stack, front, packed, blas,
             )  # fmt: skip
             if failed >= 0:
+                stop.set()
                 raise _Breakdown(int(failed))
 
     order = np.argsort(group, kind="stable")  # by group, postorder inside each
@@ -480,8 +500,13 @@ def _numeric(A, perm, iperm, node_ptr, sptr, struct, loff, parent, child_ptr, ch
             run(parts[0])
         else:
             with ThreadPoolExecutor(threads) as pool:
-                for future in [pool.submit(run, part) for part in parts[:threads]]:
-                    future.result()  # a breakdown in a thread is raised here
+                futures = [pool.submit(run, part) for part in parts[:threads]]
+                try:
+                    for future in futures:
+                        future.result()  # a breakdown in a thread is raised here
+                except BaseException:  # Ctrl-C or a breakdown: the others stop too
+                    stop.set()
+                    raise
     # the top: few, large fronts, where BLAS threads pay
     with threadpool_limits(limits=threads, user_api="blas"):
         run(parts[threads])
