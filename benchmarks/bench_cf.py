@@ -227,7 +227,8 @@ def bench_startup(repeat: int) -> dict:
     imports, cold, warm = [], [], []
     for _ in range(repeat):
         with tempfile.TemporaryDirectory() as cache:
-            env = {"NUMBA_CACHE_DIR": cache}
+            # classicmat's own variable first: it overrides NUMBA_CACHE_DIR
+            env = {"CLASSICMAT_CACHE_DIR": cache, "NUMBA_CACHE_DIR": cache}
             first = run_isolated(STARTUP_CODE, env)
             second = run_isolated(STARTUP_CODE, env)
         cold.append(first["first_call_s"])
