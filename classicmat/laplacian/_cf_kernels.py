@@ -53,7 +53,9 @@ def _store_mean_y(image, stats, k, cy, cx, r, c, at):  # pragma: no cover - comp
 
 
 @njit
-def _window_stats(image, win_id, r, epsilon, stats, y0, y1):  # pragma: no cover - compiled
+def _window_stats(
+    image, channels, win_id, r, epsilon, stats, y0, y1
+):  # pragma: no cover - compiled
     """Mean and inverse Cholesky factor of the regularised scatter of every marked window.
 
     With ``d_i = I_i - mu_k`` the centred colours of window k and
@@ -68,9 +70,13 @@ def _window_stats(image, win_id, r, epsilon, stats, y0, y1):  # pragma: no cover
     precision when the window's colours lie on a line or a plane (flat or
     two-colour windows, tiny epsilon). Centring the computed ``y`` makes
     the rows of each window's block sum to zero to round-off as well.
-    Windows centred on rows ``y0 .. y1 - 1`` only.
+    Windows centred on rows ``y0 .. y1 - 1`` only. ``channels``: a tuple of
+    one entry per channel of ``image``, whose length is a compile-time
+    constant (one compiled version per channel count, without the other's
+    code).
     """
-    h, w, c = image.shape
+    h, w, _ = image.shape
+    c = len(channels)
     area = (2 * r + 1) * (2 * r + 1)
     for y in range(y0, y1):
         for x in range(w):
@@ -153,7 +159,7 @@ def _share_window(yi, xi, yj, xj, r, h, w):  # pragma: no cover - compiled
 
 @njit
 def _fill_rows(
-    image, rows, col_id, known_value, win_id, stats, r, indptr, indices, data, rhs,
+    image, channels, rows, col_id, known_value, win_id, stats, r, indptr, indices, data, rhs,
     acc, start, stop,
 ):  # pragma: no cover - compiled  # fmt: skip
     """Fill the CSR ``indices``/``data`` of each row and its known part ``rhs``.
@@ -172,9 +178,10 @@ def _fill_rows(
     lies in unnumbered windows too (a known pixel next to the unknown
     region, in the soft-constrained system of information-flow matting)
     gets the part of its numbered ones. For closed-form matting every window
-    of a row is numbered.
+    of a row is numbered. ``channels`` as in :func:`_window_stats`.
     """
-    h, w, c = image.shape
+    h, w, _ = image.shape
+    c = len(channels)
     area = (2 * r + 1) * (2 * r + 1)
     inv_area = 1.0 / area
     at = 2 if c == 1 else 9  # where the mean y of a window is stored

@@ -99,9 +99,10 @@ def _assemble(image, is_row, col_id, known_value, epsilon, radius, is_window=Non
     n_windows = _number_windows(is_row if is_window is None else is_window, radius, win_id)
     stats = np.empty((n_windows, 12 if c == 3 else 3))
     parts = 4 * thread_count()
+    channels = (0.0,) * c  # the channel count as a compile-time constant
 
     def window_stats(span):
-        _window_stats(image, win_id, radius, epsilon, stats, *span)
+        _window_stats(image, channels, win_id, radius, epsilon, stats, *span)
 
     run_parallel(window_stats, spans(h, parts))
     rows = np.flatnonzero(is_row)
@@ -119,8 +120,8 @@ def _assemble(image, is_row, col_id, known_value, epsilon, radius, is_window=Non
     def fill_rows(span):
         acc = np.empty((size, size))
         _fill_rows(
-            image, rows, col_id, known_value, win_id, stats, radius, indptr, indices, data, rhs,
-            acc, *span,
+            image, channels, rows, col_id, known_value, win_id, stats, radius, indptr, indices,
+            data, rhs, acc, *span,
         )  # fmt: skip
 
     run_parallel(fill_rows, spans(rows.size, parts))
