@@ -10,11 +10,14 @@ it. The command line does that for the methods that declare it
 (``matting_method(ahead=...)``), and only when the kernels are not in the
 cache yet; later runs never start the second process.
 
-- :func:`start` starts ``python -c "<warm-up>"`` for a kernel module (the
-  warm-up runs the module's kernels on tiny inputs, :mod:`classicmat._warmup`);
-- the kernel module calls :func:`wait` when it is imported: if a process is
-  compiling it, the import waits for that process to end, then numba loads
-  the kernels from the cache (any it did not write are compiled as usual).
+- :func:`start` starts ``python -c "<statement>"`` for a kernel module, one
+  process per statement of its :class:`Warmer` (the statements compile
+  groups of kernels by argument types, :data:`classicmat._warmup.AHEAD_GROUPS`);
+- the kernel module calls :func:`wait` at the end of its import: this
+  process compiles its own share (the Warmer's ``here`` statement), then
+  waits for the processes to end; numba loads the rest from the cache (any
+  kernel they did not write is compiled as usual). A kernel that calls
+  cached kernels compiles only its own code.
 
 Nothing depends on the second process: if it cannot start, fails or is
 killed, the kernels are compiled in this process as they would have been.
