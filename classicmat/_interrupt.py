@@ -20,19 +20,19 @@ around compilation. The command line runs its work in a worker thread
 instead, so that Ctrl-C is handled at once by the main thread
 (:func:`run_interruptible`).
 
-numba's own import is a fourth: its C extensions import each other from
-their initialisation, and a ``KeyboardInterrupt`` there is printed and
-replaced by an ``ImportError`` ("numba._devicearray failed to import") that
-no longer says it was a Ctrl-C, and that leaves numba half imported for the
-rest of the process. :func:`import_whole` imports such a module with SIGINT
-held back.
-
 A third case is Python's own: on 3.11, an exception raised while a class
 body runs ``__set_name__`` (a dataclass field, as in a module that a first
 call imports lazily, such as ``scipy.ndimage``) comes out as a
 ``RuntimeError`` caused by it. :func:`restores_interrupt` turns such an
 error back into the ``KeyboardInterrupt`` it was, at the public entry
 points.
+
+numba's own import is a fourth: its C extensions import each other from
+their initialisation, and a ``KeyboardInterrupt`` there is printed and
+replaced by an ``ImportError`` ("numba._devicearray failed to import") that
+no longer says it was a Ctrl-C, and that leaves numba half imported for the
+rest of the process. :func:`import_whole` imports such a module with SIGINT
+held back.
 
 This module imports only the standard library.
 """

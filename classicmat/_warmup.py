@@ -126,39 +126,6 @@ def _run_foreground() -> None:
         estimate_foreground(image, alpha, method=name)
 
 
-def warm_multifrontal() -> None:
-    """Run the multifrontal solver (float64 factor) on a small grid system.
-
-    Reaches every kernel the direct solver of a matting system uses, with
-    the argument types of such a system (CSR with int32 indices, int32
-    pixel coordinates); :mod:`classicmat._ahead` runs it in a second process.
-    """
-    import numpy as np
-    import scipy.sparse as sp
-
-    from .solvers._multifrontal import multifrontal_cholesky
-
-    height, width = 40, 48
-    index = np.arange(height * width).reshape(height, width)
-    rows, cols = [], []
-    for dy, dx in ((0, 1), (1, -1), (1, 0), (1, 1)):  # 8-neighbour couplings
-        a = index[max(0, -dy) : height - max(0, dy), max(0, -dx) : width - max(0, dx)]
-        b = index[max(0, dy) :, max(0, dx) :][: a.shape[0], : a.shape[1]]
-        rows.append(a.ravel())
-        cols.append(b.ravel())
-    i, j = np.concatenate(rows), np.concatenate(cols)
-    n = height * width
-    W = sp.coo_array((np.ones(i.size), (i, j)), shape=(n, n))
-    W = W + W.T
-    A = sp.csr_array(sp.diags_array(W.sum(axis=1) + 1e-3) - W)
-    A.sort_indices()
-    A = sp.csr_array(
-        (A.data, A.indices.astype(np.int32), A.indptr.astype(np.int32)), shape=A.shape
-    )  # the index type of a matting system (numba compiles one version per type)
-    coords = np.stack(np.divmod(np.arange(n, dtype=np.int32), np.int32(width)), axis=1)
-    multifrontal_cholesky(A, coords, leaf_size=64).solve(np.ones(n))
-
-
 _I32 = "int32[::1]"
 _I64 = "int64[::1]"
 _F64 = "float64[::1]"
@@ -175,7 +142,7 @@ _F64_3 = "float64[:, :, ::1]"
 #: code). Compile times measured here, 2 cores:
 #:
 #: - multifrontal solver (int32 CSR indices and pixel coordinates, a float64
-#:   factor: the calls of :func:`warm_multifrontal`): the front assembly
+#:   factor: the calls of a matting system's solve): the front assembly
 #:   (first: the numeric factorisation calls it), the ordering, the
 #:   elimination tree's postorder and the triangular solves (about 3.2 s),
 #:   then the symbolic factorisation and the numeric factorisation's own

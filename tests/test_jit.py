@@ -333,67 +333,55 @@ def test_compile_ahead_runs_the_warm_up_in_a_second_process(tmp_path, monkeypatc
     assert not _ahead._pending
 
 
+_CF_SOLVE = """
+def run():
+    import numpy as np
+    import classicmat
+    image = np.random.default_rng(0).random((40, 50, 3))
+    trimap = np.full((40, 50), 0.5); trimap[:, :8] = 0; trimap[:, -8:] = 1
+    classicmat.estimate_alpha_cf(image, trimap)
+"""
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("module", "run"),
+    ("module", "run", "every"),
     [
-        (
-            "classicmat.solvers._mf_kernels",
-            "from classicmat._warmup import warm_multifrontal as run",
-        ),
+        # every kernel of a cf solve is grouped (or compiled at import)
+        ("classicmat.solvers._mf_kernels", _CF_SOLVE, True),
+        # bayesian's top kernels call the grouped ones and compile their own code
         (
             "classicmat.alpha._bayesian_kernels",
-            "from classicmat._warmup import _run_method; run = lambda: _run_method('bayesian')",
+            "from classicmat._warmup import _run_method\ndef run(): _run_method('bayesian')\n",
+            False,
         ),
     ],
 )
-def test_the_ahead_groups_compile_every_signature_a_run_uses(module, run, tmp_path):
+def test_the_ahead_groups_compile_every_signature_a_run_uses(module, run, every, tmp_path):
     """The kernels compiled by argument types (split between the two processes
     of a first run) are the ones a run loads: with an empty cache, compiling
-    every group leaves the run only its top kernels' own code to compile
-    (no new signature of a grouped kernel)."""
-    code = textwrap.dedent(
+    every group leaves the run no new signature of a grouped kernel (with
+    ``every``, of any kernel of the module: the command line would compile it
+    again after waiting for the second process)."""
+    code = run + textwrap.dedent(
         f"""
-        import importlib
-        from classicmat._warmup import AHEAD_GROUPS, compile_group
-        {run}
-        for group in range(len(AHEAD_GROUPS[{module!r}])):
-            compile_group({module!r}, group)
-        grouped = {{name for group in AHEAD_GROUPS[{module!r}] for name in group}}
-        K = importlib.import_module({module!r})
-        before = {{n: len(getattr(K, n).signatures) for n in grouped}}
-        run()
-        print({{n: len(getattr(K, n).signatures) - before[n] for n in grouped
-               if len(getattr(K, n).signatures) != before[n]}})
-        """
+            import importlib
+            from numba.core.dispatcher import Dispatcher
+            from classicmat._warmup import AHEAD_GROUPS, compile_group
+            for group in range(len(AHEAD_GROUPS[{module!r}])):
+                compile_group({module!r}, group)
+            K = importlib.import_module({module!r})
+            names = {{n for n, d in vars(K).items() if isinstance(d, Dispatcher)}}
+            if not {every!r}:
+                names = {{name for group in AHEAD_GROUPS[{module!r}] for name in group}}
+            before = {{n: len(getattr(K, n).signatures) for n in names}}
+            run()
+            print({{n: len(getattr(K, n).signatures) - before[n] for n in names
+                   if len(getattr(K, n).signatures) != before[n]}})
+            """
     )
     env = {**os.environ, "CLASSICMAT_CACHE_DIR": str(tmp_path)}
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
     )
-    assert out.stdout.strip() == "{}"
-
-
-def test_the_multifrontal_warm_up_compiles_what_a_cf_solve_uses():
-    """Every kernel signature of a cf solve is one the warm-up compiled (else the
-    command line would compile it again after waiting for the second process)."""
-    code = textwrap.dedent(
-        """
-        import numpy as np
-        from classicmat._warmup import warm_multifrontal
-        warm_multifrontal()
-        from classicmat.solvers import _mf_kernels as K
-        from numba.core.dispatcher import Dispatcher
-        kernels = {n: d for n, d in vars(K).items() if isinstance(d, Dispatcher)}
-        before = {n: len(d.signatures) for n, d in kernels.items()}
-        import classicmat
-        rng = np.random.default_rng(0)
-        image = rng.random((40, 50, 3))
-        trimap = np.full((40, 50), 0.5); trimap[:, :8] = 0; trimap[:, -8:] = 1
-        classicmat.estimate_alpha_cf(image, trimap)
-        after = {n: len(d.signatures) for n, d in kernels.items()}
-        print({n: after[n] - before[n] for n in kernels if after[n] != before[n]})
-        """
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "{}"

@@ -394,8 +394,8 @@ def _partition(node_ptr, sptr, parent, child_ptr, child_idx, threads):
     expensive subtree (its root joins the top, factorised last) until none
     costs more than ``1 / (4 threads)`` of the whole (or there are
     ``256 threads`` of them), then hand them to the threads, largest first,
-    each to the least loaded (LPT). The top (the large separators) runs after them with
-    several BLAS threads.
+    each to the least loaded (LPT). The top (the large separators) runs
+    after them with several BLAS threads.
     """
     import heapq
 
