@@ -290,6 +290,41 @@ def test_path_and_line_energies_match_reference():
         assert got == pytest.approx(want, rel=1e-10, abs=1e-15)
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_least_path_energies_equal_full_energies_bit_for_bit(seed):
+    # the shared, resumed walks give the minimum of the full path energies exactly
+    rng = np.random.default_rng(seed)
+    image, _ = _noisy_scene(seed, h=25, w=25)  # every path stays inside
+    tensor = S.gradient_tensor(image)
+    k_g = 6
+    angles = rng.uniform(0, 2 * math.pi, k_g)
+    directions = np.column_stack([np.cos(angles), np.sin(angles)])
+    y, x, reach = 12, 12, 11
+    for _ in range(20):
+        found = np.zeros((2, 3, k_g), np.int64)
+        counts = []
+        for side in (0, 1):
+            paths = rng.permutation(k_g)[: rng.integers(0, k_g + 1)]
+            found[side, 1, : paths.size] = paths
+            found[side, 2, : paths.size] = rng.integers(1, reach, paths.size)
+            counts.append(paths.size)
+        want = [
+            min(
+                (
+                    K.path_energy(tensor, y, x, *directions[found[s, 1, n]], found[s, 2, n], math.inf)
+                    for n in range(counts[s])
+                ),
+                default=math.inf,
+            )
+            for s in (0, 1)
+        ]
+        got = K._least_path_energies(
+            tensor, y, x, directions, found, counts[0], counts[1],
+            np.empty(k_g, np.int64), np.empty((4, k_g)), np.empty(k_g, np.int64),
+        )  # fmt: skip
+        assert got == tuple(want)
+
+
 @pytest.mark.parametrize("seed", [0, 5, 6])
 @pytest.mark.parametrize("n_angles, np_radius", [(4, 1), (3, 0), (6, 2)])
 def test_gathering_matches_reference_for_every_pixel(seed, n_angles, np_radius):

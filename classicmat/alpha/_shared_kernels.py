@@ -289,7 +289,9 @@ def path_energy(tensor, y, x, ux, uy, steps, bound):
     the trapezoid rule on the nearest pixels of ``p + k u``, ``k = 0 .. steps``.
 
     Stops (returning the partial sum) as soon as the sum reaches ``bound``:
-    the terms are >= 0, so the full sum would too.
+    the terms are >= 0, so the full sum would too. The definition that
+    :func:`_least_path_energies` computes in shared walks (the tests hold
+    the two to the same bits).
     """
     previous = directional_energy(tensor, y, x, ux, uy)
     total = 0.0
@@ -305,33 +307,77 @@ def path_energy(tensor, y, x, ux, uy, steps, bound):
 
 
 @njit
-def _least_path_energy(tensor, y, x, directions, found, side, count, order):
-    """``min_i E_p(s_i)`` over the ``count`` samples of ``side`` found on the paths.
+def _least_path_energies(tensor, y, x, directions, found, n_f, n_b, walked, sums, order):
+    """``(min_i E_p(f_i), min_j E_p(b_j))`` over the samples found on the paths
+    (``inf`` for a side without samples).
 
-    The samples are taken nearest first, and a path stops adding up as
-    soon as it reaches the least energy so far (the result is that of
-    computing every energy in full).
+    A path holds at most one sample of each side (``found[side, 1]`` its
+    path, ``found[side, 2]`` its step; see :func:`_cast_paths`), and the two
+    energies of a path are sums of the same terms up to different steps.
+    The foreground samples are taken nearest first, each walk stopping as
+    soon as its sum reaches the least energy so far; the walks record where
+    they stopped (``walked``, and in ``sums`` the sum, the last term and
+    the sum at the path's background sample once passed). The background
+    samples, nearest first, then resume those walks instead of starting
+    again. Each sum adds the same terms in the same order as
+    :func:`path_energy`, so the result is that of computing every energy in
+    full, to the last bit. ``walked`` (k_g,) and ``order`` (k_g,) int64 and
+    ``sums`` (4, k_g) float64 are scratch.
     """
-    for n in range(count):  # insertion sort of the samples by their step
-        order[n] = n
-        m = n
-        while m > 0 and found[side, 2, order[m - 1]] > found[side, 2, order[m]]:
-            order[m - 1], order[m] = order[m], order[m - 1]
-            m -= 1
-    best = math.inf
-    for n in range(count):
-        s = order[n]
-        i = found[side, 1, s]
-        e = path_energy(tensor, y, x, directions[i, 0], directions[i, 1], found[side, 2, s], best)
-        if e < best:
-            best = e
-    return best
+    k_g = directions.shape[0]
+    for i in range(k_g):
+        walked[i] = 0
+        sums[0, i] = 0.0  # sum so far
+        sums[1, i] = directional_energy(tensor, y, x, directions[i, 0], directions[i, 1])
+        sums[2, i] = -1.0  # sum at the background sample (-1: not passed)
+        sums[3, i] = 0.0  # step of the background sample on the path (0: none)
+    for n in range(n_b):
+        sums[3, found[1, 1, n]] = found[1, 2, n]
+    best_f = math.inf
+    for side, count in ((0, n_f), (1, n_b)):
+        for n in range(count):  # insertion sort of the samples by their step
+            order[n] = n
+            m = n
+            while m > 0 and found[side, 2, order[m - 1]] > found[side, 2, order[m]]:
+                order[m - 1], order[m] = order[m], order[m - 1]
+                m -= 1
+        least = math.inf
+        for n in range(count):
+            i = found[side, 1, order[n]]
+            target = found[side, 2, order[n]]
+            if side == 1 and sums[2, i] >= 0.0:
+                if sums[2, i] < least:
+                    least = sums[2, i]
+                continue
+            k = walked[i]
+            total = sums[0, i]
+            previous = sums[1, i]
+            ux = directions[i, 0]
+            uy = directions[i, 1]
+            b_step = int(sums[3, i])
+            while k < target and total < least:
+                k += 1
+                qx = int(math.floor(x + k * ux + 0.5))
+                qy = int(math.floor(y + k * uy + 0.5))
+                e = directional_energy(tensor, qy, qx, ux, uy)
+                total += 0.5 * (previous + e)
+                previous = e
+                if k == b_step:
+                    sums[2, i] = total
+            walked[i] = k
+            sums[0, i] = total
+            sums[1, i] = previous
+            if k == target and total < least:
+                least = total
+        if side == 0:
+            best_f = least
+    return best_f, least
 
 
 @njit
 def gather_span(
     image, tensor, labels, distance, pixels, directions, rotation, exponents, np_radius,
-    nearest, found, order, out_samples, out_variance, missing, start, stop,
+    nearest, found, walked, sums, order, out_samples, out_variance, missing, start, stop,
 ):  # fmt: skip
     """Sample gathering, pixels ``start:stop``: the best (foreground, background) pair.
 
@@ -346,7 +392,8 @@ def gather_span(
     one of least cost ``N_p^eN A_p^eA D_p(f)^ef D_p(b)^eb`` (compared as
     logarithms) wins: ``out_samples[t] = (f, b)`` (flat indices) and
     ``out_variance[t]`` the colour variances of the 3x3 windows around f and
-    b. ``found`` (2, 3, k_g) and ``order`` (k_g,) int64 are scratch.
+    b. ``found`` (2, 3, k_g), ``walked`` and ``order`` (k_g,) int64 and ``sums``
+    (4, k_g) are scratch.
     """
     h, w, _ = image.shape
     e_n, e_a, e_f, e_b = exponents[0], exponents[1], exponents[2], exponents[3]
@@ -359,16 +406,16 @@ def gather_span(
         paths = directions[r]
         n_f, n_b = _cast_paths(labels, distance, y, x, paths, found)
         min_f = min_b = 0.0
-        if n_f:
-            min_f = _least_path_energy(tensor, y, x, paths, found, 0, n_f, order)
-        elif nearest[t, 0] >= 0:
+        if n_f or n_b:
+            min_f, min_b = _least_path_energies(
+                tensor, y, x, paths, found, n_f, n_b, walked, sums, order
+            )
+        if n_f == 0 and nearest[t, 0] >= 0:
             s = nearest[t, 0]
             found[0, 0, 0] = s
             min_f = line_energy(tensor, y, x, s // w, s % w)
             n_f = 1
-        if n_b:
-            min_b = _least_path_energy(tensor, y, x, paths, found, 1, n_b, order)
-        elif nearest[t, 1] >= 0:
+        if n_b == 0 and nearest[t, 1] >= 0:
             s = nearest[t, 1]
             found[1, 0, 0] = s
             min_b = line_energy(tensor, y, x, s // w, s % w)

@@ -306,7 +306,12 @@ def gather_samples(
     missing = np.empty(n, dtype=np.uint8)
 
     def scratch():
-        return np.empty((2, 3, n_angles), np.int64), np.empty(n_angles, np.int64)
+        return (
+            np.empty((2, 3, n_angles), np.int64),
+            np.empty(n_angles, np.int64),
+            np.empty((4, n_angles)),
+            np.empty(n_angles, np.int64),
+        )
 
     def run(pix, nearest, out_samples, out_variance, out_missing):
         def per_span():
