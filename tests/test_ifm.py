@@ -24,7 +24,7 @@ FLOWS = {
     "ku_weight": 0.05,
     "uu_weight": 0.01,
     "local_weight": 1.0,
-    "epsilon": 1e-7,
+    "epsilon": 1e-6,
     "lle_regularization": 1e-3,
     "ku_position": 10.0,
     "uu_position": 0.05,
