@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -120,6 +122,9 @@ def test_direct_settings_reach_the_factorisation(method, synthetic_pair, monkeyp
     seen = []
     real = _multifrontal.multifrontal_cholesky
 
+    # wraps: the settings' defaults are read from the solver's signature, maybe
+    # for the first time inside this test (when it runs alone or first)
+    @functools.wraps(real)
     def spy(A, coords, **settings):
         seen.append(settings)
         return real(A, coords, **settings)

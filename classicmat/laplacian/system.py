@@ -360,10 +360,9 @@ def solve_system(
     if system.hard:
         alpha.flat[system.unknown] = x
         return alpha
-    if system.unknown.size == alpha.size:
-        alpha = x.reshape(alpha.shape)
-    else:  # soft constraints on the pixels that the known ones couple to only
-        alpha.flat[system.unknown] = x
+    # the unknowns may be every pixel, but not in raster order (ifm puts the
+    # unknown pixels first): always scatter by pixel index
+    alpha.flat[system.unknown] = x
     alpha[system.is_fg] = 1.0
     alpha[system.is_bg] = 0.0
     return alpha
