@@ -118,15 +118,17 @@ def _nearest(features, p, pool, k):
 
 def dense_ifm_energy(
     image, is_fg, is_bg, *, k_cm=20, k_ku=7, k_uu=5, reg=1e-3, epsilon=1e-7, ku_position=10.0,
-    uu_position=0.05,
+    uu_position=0.05, cm_rows="all",
 ):  # fmt: skip
     """The terms of information-flow matting (Aksoy et al. 2017, eqs. 1-16), densely.
 
     Straight from the paper, with brute-force neighbours: returns
     ``(CM, L_UU, L_L, eta, w_F)`` over all pixels: ``CM = (D - W)^T (D - W)``
-    of the colour-mixture weights (eq. 1, rows of unknown pixels), the graph
+    of the colour-mixture weights (eq. 1: a row for every pixel; with
+    ``cm_rows="listing"`` only the rows of the unknown pixels and of the known
+    pixels whose list names an unknown one), the graph
     Laplacian of the intra-unknown affinities ``max(1 - |v_p - v_q|_1, 0)``
-    on the union of the neighbour lists (eq. 10), Levin's Laplacian of the
+    summed over each pixel's list (eq. 10: ``W = K + K^T``), Levin's Laplacian of the
     3 x 3 windows holding an unknown pixel, and the known-to-unknown
     confidence ``eta`` (eq. 7, clipped to 1) and estimate ``w_F`` (eq. 4; 1
     on F, 0 on B, eta 0 on known pixels).
@@ -143,9 +145,12 @@ def dense_ifm_energy(
     # colour-mixture flow
     f = np.column_stack([colours, position])
     W = np.zeros((n, n))
-    for p in unknown:
+    is_unknown = np.zeros(n, dtype=bool)
+    is_unknown[unknown] = True
+    for p in every:
         nb = _nearest(f, p, every, k_cm)
-        W[p, nb] = lle_weights(colours[p], colours[nb], reg)
+        if cm_rows == "all" or is_unknown[p] or is_unknown[nb].any():
+            W[p, nb] = lle_weights(colours[p], colours[nb], reg)
     R = np.diag(W.sum(axis=1)) - W
     CM = R.T @ R
     # known-to-unknown flow
@@ -166,7 +171,10 @@ def dense_ifm_energy(
     Wu = np.zeros((n, n))
     for p in unknown:
         for q in _nearest(f, p, unknown, k_uu):
-            Wu[p, q] = Wu[q, p] = max(1.0 - np.abs(f[p] - f[q]).sum(), 0.0)
+            # the double sum over the lists: W = K + K^T
+            value = max(1.0 - np.abs(f[p] - f[q]).sum(), 0.0)
+            Wu[p, q] += value
+            Wu[q, p] += value
     Luu = np.diag(Wu.sum(axis=1)) - Wu
     # local flow
     is_u = np.zeros(n, dtype=bool)

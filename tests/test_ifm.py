@@ -48,13 +48,19 @@ def scene(h=9, w=20, seed=0):
 
 def dense_system(image, trimap, lambda_, **flows):
     """``(A, b)`` over all pixels from the paper's eq. 16 (soft) or its block
-    elimination on the unknown pixels (hard, then over those only)."""
+    elimination on the unknown pixels (hard, then over those only).
+
+    Hard constraints take the paper's mixture rows of every pixel: the rows
+    among known pixels only are constants there, which the method leaves out
+    exactly. Soft ones take the rows the method keeps (``cm_rows="listing"``):
+    the rows among known pixels only are left out there too."""
     o = {**FLOWS, **flows}
     masks = masks_of(trimap)
     CM, Luu, Ll, eta, w_f = dense_ifm_energy(
         image, masks.is_fg, masks.is_bg, k_cm=o["cm_neighbors"], k_ku=o["ku_neighbors"],
         k_uu=o["uu_neighbors"], reg=o["lle_regularization"], epsilon=o["epsilon"],
         ku_position=o["ku_position"], uu_position=o["uu_position"],
+        cm_rows="all" if math.isinf(lambda_) else "listing",
     )  # fmt: skip
     H = o["ku_weight"] * eta
     A = o["cm_weight"] * CM + o["uu_weight"] * Luu + o["local_weight"] * Ll + np.diag(H)
@@ -139,11 +145,11 @@ def test_each_flow_matches_the_dense_reference(flows, lambda_):
     if math.isinf(lambda_):
         np.testing.assert_array_equal(system.unknown, np.flatnonzero(masks_of(trimap).is_unknown))
     else:
-        # the other known pixels are coupled to nothing: lambda alpha = lambda alpha_K
+        # the other known pixels (if any: on an image this small the mixture
+        # rows of the known pixels reach nearly all) are coupled to nothing
         rest = np.setdiff1d(np.arange(trimap.size), system.unknown)
-        assert rest.size > 0
         np.testing.assert_allclose(A_ref[rest][:, rest], lambda_ * np.eye(rest.size), atol=1e-12)
-        assert np.abs(A_ref[np.ix_(rest, system.unknown)]).max() < 1e-12
+        assert np.abs(A_ref[np.ix_(rest, system.unknown)]).max(initial=0.0) < 1e-12
         A_ref = A_ref[np.ix_(system.unknown, system.unknown)]
         b_ref = b_ref[system.unknown]
     A = system.A.tocsr().toarray()
@@ -154,6 +160,23 @@ def test_each_flow_matches_the_dense_reference(flows, lambda_):
     x = np.random.default_rng(0).standard_normal(A.shape[0])
     np.testing.assert_allclose(system.A @ x, A @ x, atol=1e-9 * scale * np.abs(x).sum())
     np.testing.assert_allclose(system.A.diagonal(), np.diag(A), atol=1e-12 * scale)
+
+
+def test_soft_system_leaves_out_the_known_pixels_no_flow_touches():
+    """On a wider image some known pixels are in no mixture row, list and local
+    window: they are left out, and the rest matches the dense reference."""
+    image, trimap, _ = scene(9, 60)
+    trimap[:, 6:12] = 0.0  # a wider known background, far from the band
+    system = built(image, trimap, 100.0)
+    A_ref, b_ref = dense_system(image, trimap, 100.0)
+    rest = np.setdiff1d(np.arange(trimap.size), system.unknown)
+    assert rest.size > 0
+    np.testing.assert_allclose(A_ref[rest][:, rest], 100.0 * np.eye(rest.size), atol=1e-12)
+    assert np.abs(A_ref[np.ix_(rest, system.unknown)]).max() < 1e-12
+    A_ref = A_ref[np.ix_(system.unknown, system.unknown)]
+    A = system.A.tocsr().toarray()
+    np.testing.assert_allclose(A, A_ref, atol=1e-9 * np.abs(A_ref).max())
+    np.testing.assert_allclose(system.b, b_ref[system.unknown], atol=1e-9 * np.abs(b_ref).max())
 
 
 def test_known_to_unknown_estimate_and_confidence():

@@ -117,8 +117,10 @@ def estimate_alpha_ifm(
         After scaling to [0, 1]: ``<= 0.1`` background, ``>= 0.9``
         foreground, unknown between.
     cm_neighbors, ku_neighbors, uu_neighbors : int, optional
-        Neighbours of each unknown pixel: in the whole image in
-        (r, g, b, x/W, y/H) for the colour-mixture flow (20); in the known
+        Neighbours of each pixel: in the whole image in (r, g, b, x/W, y/H)
+        for the colour-mixture flow (20; its rows are those of the unknown
+        pixels and of the known pixels whose list names an unknown one);
+        of each unknown pixel: in the known
         foreground and, as many, in the background in
         (r, g, b, ``ku_position`` x/W, ``ku_position`` y/H) for the
         known-to-unknown flow (7 + 7); among the unknown pixels in
@@ -134,8 +136,8 @@ def estimate_alpha_ifm(
     epsilon : float, optional
         Regulariser of the local flow's 3 x 3 windows (the closed-form
         matting Laplacian); 1e-6, the paper's (``method="cf"`` uses 1e-7;
-        over the 40 alphamatting.com cases the two give mean MSE 15.34e-3
-        and 15.40e-3).
+        over the 40 alphamatting.com cases the two gave mean MSE 15.34e-3
+        and 15.40e-3 with the mixture rows of the unknown pixels only).
     lle_regularization : float, optional
         Ridge added to the neighbourhood correlation matrix of the mixture
         weights (10^-3 in the paper, RGB in [0, 1]).
@@ -164,7 +166,7 @@ def estimate_alpha_ifm(
         covariance ridge ``patch_ridge``); see
         :func:`classicmat.laplacian.ifm_trimap.trim_trimap`. The edge-based
         step is on by default: on the alphamatting.com training set it
-        lowers all four mean errors and the MSE of 33 of the 40 cases
+        lowers all four mean errors and the MSE of 32 of the 40 cases
         (docs/ifm.md); the patch-based step is off (it misclassifies
         thousands of pixels on some images).
     trim_radius, trim_color, tau_c, tau_f, patch_ridge : float, optional

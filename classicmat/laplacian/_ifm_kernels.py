@@ -164,44 +164,30 @@ def _drop_self(nbr, rows, out, start, stop):  # pragma: no cover - compiled
 
 
 @njit
-def _drop_mutual(nbr, out, start, stop):  # pragma: no cover - compiled
-    """``out``: the lists ``nbr`` (row ``i``: the neighbours of point ``i``)
-    with ``j`` removed from the list of ``i`` when ``i`` is also in the list
-    of ``j`` and ``j < i`` (set to -1): every pair found from both sides is
-    then listed once, so that ``W + W^T`` of the lists is the union graph
-    (``max(W, W^T)``) rather than counting such pairs twice. Rows ``start
-    .. stop - 1``."""
-    k = nbr.shape[1]
-    for i in range(start, stop):
-        for a in range(k):
-            j = nbr[i, a]
-            out[i, a] = j
-            if j < 0 or j >= i:
-                continue
-            for b in range(k):
-                if nbr[j, b] == i:
-                    out[i, a] = -1
-                    break
-
-
-@njit
 def _mixture_rows(
-    rows_col, nbr, weights, col_id, known_alpha, cols, vals, known, start, stop
+    rows, nbr, weights, col_id, known_alpha, cols, vals, known, start, stop
 ):  # pragma: no cover - compiled
     """The rows ``e_p - sum_q w_pq e_q`` of the colour-mixture flow, by columns.
 
-    Row ``t`` (pixel with system column ``rows_col[t]``): ``cols[t, 0] =
-    rows_col[t]`` with value 1, then each neighbour ``q = nbr[t, j]`` with
-    value ``-weights[t, j]`` at ``cols[t, j + 1] = col_id[q]``; a neighbour
-    outside the system (``col_id[q] < 0``, a fixed known pixel) gets column
-    -1 and value 0, and its part ``-w_pq alpha_q`` goes to ``known[t]``.
-    Rows ``start .. stop - 1``.
+    Row ``t`` (pixel ``p = rows[t]``): ``cols[t, 0] = col_id[p]`` with value
+    1, then each neighbour ``q = nbr[t, j]`` with value ``-weights[t, j]`` at
+    ``cols[t, j + 1] = col_id[q]``. A pixel outside the system (``col_id <
+    0``, a fixed known pixel) gets column -1 and value 0, and its part
+    (``alpha_p``, or ``-w_pq alpha_q``) goes to ``known[t]``. Rows ``start ..
+    stop - 1``.
     """
     k = nbr.shape[1]
     for t in range(start, stop):
-        cols[t, 0] = rows_col[t]
-        vals[t, 0] = 1.0
+        p = rows[t]
+        cp = col_id[p]
         s = 0.0
+        if cp >= 0:
+            cols[t, 0] = cp
+            vals[t, 0] = 1.0
+        else:
+            cols[t, 0] = -1
+            vals[t, 0] = 0.0
+            s = known_alpha[p]
         for j in range(k):
             q = nbr[t, j]
             cq = col_id[q]
@@ -213,6 +199,22 @@ def _mixture_rows(
                 vals[t, j + 1] = 0.0
                 s -= weights[t, j] * known_alpha[q]
         known[t] = s
+
+
+@njit
+def _names_any(nbr, rows, flag, out, start, stop):  # pragma: no cover - compiled
+    """``out[t]``: whether the list ``nbr[rows[t]]`` names a pixel with ``flag``
+    set (-1 entries skipped). Rows ``start .. stop - 1``."""
+    k = nbr.shape[1]
+    for t in range(start, stop):
+        p = rows[t]
+        hit = False
+        for j in range(k):
+            q = nbr[p, j]
+            if q >= 0 and flag[q]:
+                hit = True
+                break
+        out[t] = hit
 
 
 @njit
@@ -307,19 +309,19 @@ def drop_self(nbr, rows, out) -> None:
     run_parallel(lambda span: _drop_self(nbr, rows, out, *span), _spans(nbr.shape[0]))
 
 
-def drop_mutual(nbr, out) -> None:
-    """``out``: the lists with pairs found from both sides listed once (:func:`_drop_mutual`)."""
-    run_parallel(lambda span: _drop_mutual(nbr, out, *span), _spans(nbr.shape[0]))
-
-
-def mixture_rows(rows_col, nbr, weights, col_id, known_alpha, cols, vals, known) -> None:
+def mixture_rows(rows, nbr, weights, col_id, known_alpha, cols, vals, known) -> None:
     """The rows of the colour-mixture flow (see :func:`_mixture_rows`)."""
     run_parallel(
         lambda span: _mixture_rows(
-            rows_col, nbr, weights, col_id, known_alpha, cols, vals, known, *span
+            rows, nbr, weights, col_id, known_alpha, cols, vals, known, *span
         ),
         _spans(nbr.shape[0]),
     )
+
+
+def names_any(nbr, rows, flag, out) -> None:
+    """``out``: whether each list ``nbr[rows]`` names a flagged pixel (:func:`_names_any`)."""
+    run_parallel(lambda span: _names_any(nbr, rows, flag, out, *span), _spans(rows.size))
 
 
 def apply_operator(cols, vals, t_ptr, t_idx, t_val, s_ptr, s_idx, s_val, x, z, y) -> None:
