@@ -125,6 +125,20 @@ def test_mixture_weights_of_gray_images():
     np.testing.assert_allclose(out[0], lle_weights(colours[0], colours[nbr[0]], 1e-3), rtol=1e-9)
 
 
+def test_names_any_matches_numpy():
+    from classicmat.laplacian._ifm_kernels import names_any
+
+    rng = np.random.default_rng(5)
+    nbr = rng.integers(-1, 50, size=(50, 6)).astype(np.int32)
+    flag = rng.random(50) < 0.1
+    rows = np.sort(rng.choice(50, 30, replace=False))
+    out = np.zeros(rows.size, dtype=bool)
+    names_any(nbr, rows, flag, out)
+    expected = np.array([any(q >= 0 and flag[q] for q in nbr[p]) for p in rows])
+    np.testing.assert_array_equal(out, expected)
+    assert 0 < out.sum() < out.size  # both answers occur
+
+
 # ------------------------------------------------------------ each flow's matrix
 
 ONLY = {
