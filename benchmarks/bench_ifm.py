@@ -19,7 +19,9 @@ Measures, on this machine, for the 20 alphamatting.com training images x
 ``--mosaic DIR``: the image of ``benchmarks/mosaic.py`` (e.g. 5 x 5 tiles,
 4000 x 2450): time and peak RSS (VmHWM) of ifm in a fresh process, and its
 errors where there is a ground truth. ``--stages CASE``: the seconds of each
-step of ifm on one case (median of ``--repeat``).
+step of ifm on one case (median of ``--repeat``). ``--skip-cases``: only
+these, written to ``benchmarks/results/ifm_large.json`` (the full report of
+the cases is left as it is).
 
 Needs ../shared/data/alphamatting.
 """
@@ -296,7 +298,13 @@ def report(rows, others, stages, large) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/ifm.md")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="report file (default results/ifm.md and .json; with --skip-cases "
+        "results/ifm_large.json only, so that the full report is not overwritten)",
+    )
     parser.add_argument("--subset", default=None, help="comma-separated names, e.g. GT01,GT05")
     parser.add_argument("--lemur", action="store_true", help="the lemur x4, fresh process")
     parser.add_argument("--mosaic", default=None, help="folder of benchmarks/mosaic.py output")
@@ -315,19 +323,25 @@ def main() -> None:
         large["lemur x4"] = bench_large("lemur")
     if args.mosaic:
         large[f"mosaic {args.mosaic}"] = bench_large(args.mosaic)
-    text = report(rows, others, dict(stages) if stages else None, large) if rows else ""
-    if not rows:
+    if not rows:  # a partial run: its figures only, as JSON
+        out = args.out or ROOT / "benchmarks/results/ifm_large.json"
         text = report_partial(stages, large)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text)
-    args.out.with_suffix(".json").write_text(
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.with_suffix(".json").write_text(text + "\n")
+        print(text)
+        return
+    out = args.out or ROOT / "benchmarks/results/ifm.md"
+    text = report(rows, others, dict(stages) if stages else None, large)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text)
+    out.with_suffix(".json").write_text(
         json.dumps({"rows": rows, "stages": stages, "large": large}, indent=1)
     )
     print(text)
 
 
 def report_partial(stages, large) -> str:
-    return json.dumps({"stages": stages, "large": large}, indent=1)
+    return json.dumps({"rows": [], "stages": stages, "large": large}, indent=1)
 
 
 if __name__ == "__main__":
