@@ -4,6 +4,7 @@ Usage::
 
     python benchmarks/bench_ifm.py [--repeat 3] [--out benchmarks/results/ifm.md]
         [--subset GT01,GT05] [--lemur] [--mosaic /tmp/mosaic5] [--stages GT04/trimap1]
+        [--skip-cases]
 
 Measures, on this machine, for the 20 alphamatting.com training images x
 (Trimap1, Trimap2):
@@ -20,8 +21,8 @@ Measures, on this machine, for the 20 alphamatting.com training images x
 4000 x 2450): time and peak RSS (VmHWM) of ifm in a fresh process, and its
 errors where there is a ground truth. ``--stages CASE``: the seconds of each
 step of ifm on one case (median of ``--repeat``). ``--skip-cases``: only
-these, written to ``benchmarks/results/ifm_large.json`` (the full report of
-the cases is left as it is).
+these, merged into ``benchmarks/results/ifm_large.json`` (the full report of
+the cases, ``results/ifm.md`` and ``results/ifm.json``, is left as it is).
 
 Needs ../shared/data/alphamatting.
 """
@@ -302,8 +303,9 @@ def main() -> None:
         "--out",
         type=Path,
         default=None,
-        help="report file (default results/ifm.md and .json; with --skip-cases "
-        "results/ifm_large.json only, so that the full report is not overwritten)",
+        help="report file (default results/ifm.md and results/ifm.json; with "
+        "--skip-cases the .json of this name, default results/ifm_large.json, into "
+        "which the new figures are merged)",
     )
     parser.add_argument("--subset", default=None, help="comma-separated names, e.g. GT01,GT05")
     parser.add_argument("--lemur", action="store_true", help="the lemur x4, fresh process")
@@ -323,11 +325,14 @@ def main() -> None:
         large["lemur x4"] = bench_large("lemur")
     if args.mosaic:
         large[f"mosaic {args.mosaic}"] = bench_large(args.mosaic)
-    if not rows:  # a partial run: its figures only, as JSON
-        out = args.out or ROOT / "benchmarks/results/ifm_large.json"
+    if not rows:  # a partial run: its figures, merged into the JSON file's
+        out = (args.out or ROOT / "benchmarks/results/ifm_large.json").with_suffix(".json")
+        old = json.loads(out.read_text()) if out.exists() else {}
+        large = {**old.get("large", {}), **large}
+        stages = stages if stages is not None else old.get("stages")
         text = report_partial(stages, large)
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.with_suffix(".json").write_text(text + "\n")
+        out.write_text(text + "\n")
         print(text)
         return
     out = args.out or ROOT / "benchmarks/results/ifm.md"

@@ -33,10 +33,11 @@ the unknowns are the unknown pixels only; with soft ones (finite
 known pixels that some flow touches (the other known pixels solve
 ``lambda alpha_p = lambda alpha_K`` exactly and are left out). The mixture
 rows among known pixels only are left out here too, which the paper's sum
-does not: over the 40 alphamatting.com cases (measured with the intra-unknown
-lists made symmetric by their union) the mean MSE was 14.99e-3 with them left
-out and 14.97e-3 with every row and every pixel an unknown, which took a
-median 4.5 s per case instead of about 2 s.
+does not: over the 40 alphamatting.com cases (one-off runs, with the
+intra-unknown lists made symmetric by their union and ``rtol=1e-6``) the
+mean MSE was 14.99e-3 with them left out and 14.97e-3 with every row and
+every pixel an unknown, which took a median 4.5 s per case instead of about
+2 s.
 
 ``A = sigma_CM R^T R + S`` is not formed: ``R^T R`` has about 100 nonzeros
 per row (the mixture rows that list a pixel, 21
@@ -69,7 +70,8 @@ FLOW_OPTIONS = (
     Option(
         "cm_neighbors",
         "int",
-        "colour-mixture flow: neighbours of each unknown pixel in the whole image",
+        "colour-mixture flow: neighbours of each pixel in the whole image (rows: the "
+        "unknown pixels and the known ones that list an unknown pixel)",
         low=1,
         metavar="K",
     ),
@@ -335,10 +337,12 @@ def _ifm_system(
     fixed *= root
     t_ptr = np.zeros(n_sys + 1, dtype=np.int64)
     n_entries = int((cols >= 0).sum())
-    t_idx = np.empty(n_entries, dtype=index_dtype)
+    # R^T's offsets count its entries (about 21 per row): 64-bit past 2**31
+    rt_dtype = index_dtype if n_entries < 2**31 else np.int64
+    t_idx = np.empty(n_entries, dtype=rt_dtype)
     t_val = np.empty(n_entries)
     transpose_rows(cols, vals, n_sys, t_ptr, t_idx, t_val)
-    Rt = sp.csr_array((t_val, t_idx, t_ptr.astype(index_dtype)), shape=(n_sys, n_rows))
+    Rt = sp.csr_array((t_val, t_idx, t_ptr.astype(rt_dtype)), shape=(n_sys, n_rows))
     b = -(Rt @ fixed)  # the known pixels' part of |R alpha|^2
     del fixed
     lap("colour-mixture rows")
