@@ -284,29 +284,6 @@ def _cast_paths(labels, distance, y, x, directions, found):
 
 
 @njit
-def path_energy(tensor, y, x, ux, uy, steps, bound):
-    """``E_p`` along the path from p = (y, x) in direction u, ``steps`` unit steps:
-    the trapezoid rule on the nearest pixels of ``p + k u``, ``k = 0 .. steps``.
-
-    Stops (returning the partial sum) as soon as the sum reaches ``bound``:
-    the terms are >= 0, so the full sum would too. The definition that
-    :func:`_least_path_energies` computes in shared walks (the tests hold
-    the two to the same bits).
-    """
-    previous = directional_energy(tensor, y, x, ux, uy)
-    total = 0.0
-    for k in range(1, steps + 1):
-        qx = int(math.floor(x + k * ux + 0.5))
-        qy = int(math.floor(y + k * uy + 0.5))
-        e = directional_energy(tensor, qy, qx, ux, uy)
-        total += 0.5 * (previous + e)
-        previous = e
-        if total >= bound:
-            break
-    return total
-
-
-@njit
 def _least_path_energies(tensor, y, x, directions, found, n_f, n_b, walked, sums, order):
     """``(min_i E_p(f_i), min_j E_p(b_j))`` over the samples found on the paths
     (``inf`` for a side without samples).
@@ -319,10 +296,12 @@ def _least_path_energies(tensor, y, x, directions, found, n_f, n_b, walked, sums
     they stopped (``walked``, and in ``sums`` the sum, the last term and
     the sum at the path's background sample once passed). The background
     samples, nearest first, then resume those walks instead of starting
-    again. Each sum adds the same terms in the same order as
-    :func:`path_energy`, so the result is that of computing every energy in
-    full, to the last bit. ``walked`` (k_g,) and ``order`` (k_g,) int64 and
-    ``sums`` (4, k_g) float64 are scratch.
+    again. Each sum adds the same terms in the same order as the full
+    energy (the trapezoid rule on the nearest pixels of ``p + k u``, ``k =
+    0 .. step``), so the result is that of computing every energy in full,
+    to the last bit (the tests hold the two to the same bits). ``walked``
+    (k_g,) and ``order`` (k_g,) int64 and ``sums`` (4, k_g) float64 are
+    scratch.
     """
     k_g = directions.shape[0]
     for i in range(k_g):

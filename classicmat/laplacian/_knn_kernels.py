@@ -92,6 +92,31 @@ def grid_bound(
     return out
 
 
+def may_name_unknown(
+    features: np.ndarray,
+    h: int,
+    w: int,
+    k: int,
+    unknown: np.ndarray,
+    to_unknown: np.ndarray,
+    scale: float,
+    row_of: np.ndarray | None = None,
+) -> np.ndarray:
+    """(H W,) bool: the pixels whose ``k`` nearest (themselves included) may
+    hold an unknown pixel, an exact test: the unknown pixels, and the known
+    pixels ``p`` with ``scale * e(p) <= u(p)``.
+
+    ``u(p)`` is :func:`grid_bound`, an upper bound of the k-th distance;
+    ``e(p)`` (``to_unknown``, flat) is the distance in the image to the
+    nearest unknown pixel and ``scale`` the smallest factor of a position
+    step in the features, so ``scale * e(p)`` is a lower bound of the feature
+    distance to any unknown pixel (1e-9: margin for the rounding of the
+    positions). ``unknown`` is the flat mask.
+    """
+    bound = grid_bound(features, h, w, k, row_of)
+    return unknown | (scale * to_unknown * (1.0 - 1e-9) <= bound)
+
+
 def soft_kernel(features: np.ndarray, neighbors: np.ndarray, scale: float) -> np.ndarray:
     """(n, k) soft kernel values of the neighbour lists (see :func:`_soft_kernel`)."""
     out = np.empty(neighbors.shape, dtype=np.float64)

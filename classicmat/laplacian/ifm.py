@@ -242,16 +242,15 @@ def _mixture_flow(image, masks, k, reg):
 
     from ._ifm_kernels import drop_self, mixture_weights, names_any
     from ._kdtree import nearest_neighbors_all
-    from ._knn_kernels import grid_bound
+    from ._knn_kernels import may_name_unknown
 
     h, w, c = image.shape
     is_unknown = masks.is_unknown.ravel()
     f = ifm_features(image, 1.0)
-    bound = grid_bound(f, h, w, k + 1)
-    below = distance_transform_edt(~masks.is_unknown).ravel()
-    below *= min(1.0 / w, 1.0 / h) * (1.0 - 1e-9)  # 1e-9: rounding of the positions
-    selected = is_unknown | (below <= bound)
-    del bound, below
+    to_unknown = distance_transform_edt(~masks.is_unknown).ravel()
+    scale = min(1.0 / w, 1.0 / h)
+    selected = may_name_unknown(f, h, w, k + 1, is_unknown, to_unknown, scale)
+    del to_unknown
     found = nearest_neighbors_all(f, k + 1, selected=selected)
     del f
     unknown = np.flatnonzero(is_unknown)

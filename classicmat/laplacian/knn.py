@@ -142,7 +142,7 @@ def neighbors_of(f, shape, n_neighbors, level, spatial_weakening, kernel, positi
     if unknown is not None:
         from scipy.ndimage import distance_transform_edt
 
-        from ._knn_kernels import grid_bound
+        from ._knn_kernels import may_name_unknown
 
         unknown = np.asarray(unknown, dtype=bool)
         to_unknown = distance_transform_edt(~unknown).ravel()
@@ -163,10 +163,7 @@ def neighbors_of(f, shape, n_neighbors, level, spatial_weakening, kernel, positi
     for k in n_neighbors:
         selected = None
         if unknown is not None:
-            # 1e-9: margin for the rounding of the features' positions
-            bound = grid_bound(f, h, w, k, row_of)
-            selected = unknown | (scale * to_unknown * (1.0 - 1e-9) <= bound)
-            del bound
+            selected = may_name_unknown(f, h, w, k, unknown, to_unknown, scale, row_of)
             scale *= spatial_weakening
         # exact KD-tree search (about 2x faster here than scipy's cKDTree)
         nearest_neighbors_all(f, k, selected=selected, out=neighbors, column=column, order=order)
