@@ -55,6 +55,27 @@ def run_parallel(
         return run(function, items)
 
 
+def full(shape: tuple[int, ...], value: Any, dtype: Any) -> Any:
+    """``numpy.full(shape, value, dtype)``, filled by spans of rows on all threads.
+
+    For large arrays: the first write to fresh memory (the page faults) is
+    most of the cost of a fill, 3 s for 1.2 GB here in one thread and 1.2 s
+    in two.
+    """
+    import numpy as np
+
+    out = np.empty(shape, dtype=dtype)
+    if out.size < 1 << 22 or out.ndim == 0:
+        out.fill(value)
+        return out
+
+    def fill(span: tuple[int, int]) -> None:
+        out[span[0] : span[1]] = value  # NumPy releases the GIL for the copy
+
+    run_parallel(fill, spans(out.shape[0], 4 * thread_count()))
+    return out
+
+
 @contextmanager
 def thread_pool(threads: int | None = None) -> Iterator[Callable[..., list[Any]]]:
     """A ``run(function, items)`` like :func:`run_parallel` that keeps one pool

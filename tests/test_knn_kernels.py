@@ -256,3 +256,35 @@ def test_in_place_search_reorders_the_points_and_finds_the_same_neighbours():
     # a second search over the reordered rows makes the same tree as over the originals
     again = nearest_neighbors_all(work, 5, order=order)
     np.testing.assert_array_equal(again, nearest_neighbors_all(points, 5))
+
+
+@pytest.mark.parametrize("k", [1, 5, 20])
+@pytest.mark.parametrize("times", [0, 1, 2])
+def test_grid_bound_is_the_kth_distance_to_the_nearest_grid_pixels(k, times):
+    from classicmat.laplacian._knn_kernels import grid_bound
+
+    h, w, weakening = 9, 13, 0.05
+    rng = np.random.default_rng(k + 10 * times)
+    f = np.column_stack([rng.random((h * w, 3)), *np.divmod(np.arange(h * w), w)])
+    f[:, 3:] /= max(h, w)
+    bound = grid_bound(f, h, w, k, 3, weakening, times)
+    # NumPy: the features weakened in place, as the search sees them; the
+    # k grid pixels nearest p (ties by the offset order: rows, then columns)
+    g = f.copy()
+    for _ in range(times):
+        g[:, 3:] *= weakening
+    rows, cols = np.divmod(np.arange(h * w), w)
+    radius = int(np.ceil(np.sqrt(k))) + 1
+    for p in range(h * w):
+        dy = rows - rows[p]
+        dx = cols - cols[p]
+        near = (abs(dy) <= radius) & (abs(dx) <= radius)
+        cand = np.flatnonzero(near)
+        # the kernel's offsets: by dy^2 + dx^2, then raster order of the window
+        key = (dy[cand] ** 2 + dx[cand] ** 2) * 10**6 + (dy[cand] + radius) * 1000 + dx[cand]
+        chosen = cand[np.argsort(key)][:k]
+        expected = np.sqrt(((g[chosen] - g[p]) ** 2).sum(axis=1)).max()
+        assert bound[p] == expected
+    # an upper bound of the true k-th distance
+    kth = np.sort(np.sqrt(((g[:, None] - g[None]) ** 2).sum(axis=2)), axis=1)[:, k - 1]
+    assert (bound >= kth).all()

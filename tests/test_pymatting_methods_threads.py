@@ -73,3 +73,15 @@ def test_same_lkm_product_and_diagonal_for_any_thread_count(monkeypatch):
         other_product, other_diagonal = _with_threads(monkeypatch, n, run)
         np.testing.assert_array_equal(other_product, product)
         np.testing.assert_array_equal(other_diagonal, diagonal)
+
+
+@pytest.mark.parametrize("shape", [(0, 3), (5,), (1 << 20, 5), (3 << 20,)])
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_parallel_full_equals_numpy_full(monkeypatch, shape, threads):
+    # from 4 M entries the fill runs on spans of rows, one per task
+    expected = np.full(shape, -1, dtype=np.int32)
+    got = _with_threads(
+        monkeypatch, threads, lambda: classicmat._parallel.full(shape, -1, np.int32)
+    )
+    assert got.dtype == expected.dtype and got.shape == expected.shape
+    np.testing.assert_array_equal(got, expected)

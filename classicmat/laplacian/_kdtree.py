@@ -31,17 +31,20 @@ from __future__ import annotations
 import numpy as np
 
 from .._jit import njit
-from .._parallel import run_parallel, spans, thread_count
+from .._parallel import full, run_parallel, spans, thread_count
 
 
 @njit
-def _select(key, perm, lo, hi, kth):
-    """Partially sort ``key[lo:hi]`` (and ``perm`` with it) so that ``key[kth]`` is in place.
+def _select(key, perm, pts, lo, hi, kth):
+    """Partially sort ``key[lo:hi]`` (``perm`` and the rows of ``pts`` with it) so
+    that ``key[kth]`` is in place.
 
     Hoare quickselect with a median-of-three pivot; smaller keys end up
-    before ``kth`` and larger ones after. ``key`` is aligned with ``perm``
-    (both in tree order), so the partition reads memory sequentially.
+    before ``kth`` and larger ones after. ``key``, ``perm`` and ``pts`` are
+    aligned (all in tree order), so the partition reads and writes memory
+    sequentially.
     """
+    dim = pts.shape[1]
     while hi - lo > 1:
         mid = (lo + hi) // 2
         a = key[lo]
@@ -65,6 +68,10 @@ def _select(key, perm, lo, hi, kth):
                 tk = key[i]
                 key[i] = key[j]
                 key[j] = tk
+                for d in range(dim):
+                    tk = pts[i, d]
+                    pts[i, d] = pts[j, d]
+                    pts[j, d] = tk
                 i += 1
                 j -= 1
         if kth <= j:
@@ -76,8 +83,9 @@ def _select(key, perm, lo, hi, kth):
 
 
 @njit
-def _grow(points, perm, key, root, lo_, hi_, child, box, leaf_size, free, one_level, stack):
-    """Build the subtree below ``root``, whose range ``lo_``/``hi_`` is set.
+def _grow(pts, perm, key, root, lo_, hi_, child, box, leaf_size, free, one_level, stack):
+    """Build the subtree below ``root``, whose range ``lo_``/``hi_`` of rows of
+    ``pts`` (and of ``perm``, reordered with them) is set.
 
     New nodes take the ids ``free``, ``free + 1``, ...; returns the next
     free id. With ``one_level`` only ``root`` itself is split. Each node gets
@@ -86,7 +94,7 @@ def _grow(points, perm, key, root, lo_, hi_, child, box, leaf_size, free, one_le
     balanced. ``stack`` is an int64 work array (256 entries: more than the
     depth of any tree).
     """
-    dim = points.shape[1]
+    dim = pts.shape[1]
     stack[0] = root
     top = 1
     while top > 0:
@@ -98,9 +106,8 @@ def _grow(points, perm, key, root, lo_, hi_, child, box, leaf_size, free, one_le
             box[node, 0, d] = np.inf
             box[node, 1, d] = -np.inf
         for t in range(lo, hi):
-            p = perm[t]
             for d in range(dim):
-                v = points[p, d]
+                v = pts[t, d]
                 if v < box[node, 0, d]:
                     box[node, 0, d] = v
                 if v > box[node, 1, d]:
@@ -117,9 +124,9 @@ def _grow(points, perm, key, root, lo_, hi_, child, box, leaf_size, free, one_le
         # equal points (spread 0) are split too: the boxes stay valid and a
         # query stops as soon as it holds k points at distance 0
         for t in range(lo, hi):
-            key[t] = points[perm[t], split]
+            key[t] = pts[t, split]
         mid = (lo + hi) // 2
-        _select(key, perm, lo, hi, mid)
+        _select(key, perm, pts, lo, hi, mid)
         left = free
         free += 2
         child[node] = left
@@ -147,8 +154,8 @@ def tree_capacity(n, leaf_size, n_tasks):
     return 2 * top + 2 * (n // half) + 1
 
 
-def build_tree(points, leaf_size, n_tasks, pts, perm, lo_, hi_, child, box):
-    """A KD-tree of ``points`` (n, dim) float64.
+def build_tree(pts, leaf_size, n_tasks, perm, lo_, hi_, child, box):
+    """A KD-tree of the points ``pts`` (n, dim) float64, reordered in place to tree order.
 
     Nodes split their range of points at the middle position along the
     dimension of widest extent (so the tree is balanced: depth about
@@ -157,17 +164,16 @@ def build_tree(points, leaf_size, n_tasks, pts, perm, lo_, hi_, child, box):
     (their nodes' ids in separate blocks: unused ids may remain at the end
     of a block; no node points to them).
 
-    ``perm`` holds the rows of ``points`` in the order the build sees them
-    (``arange(n)`` usually; a build over reordered rows that starts from the
-    rows of the original order makes the same tree). Writes the points in
-    tree order ``pts`` (``pts[t] = points[perm[t]]``; not if ``pts`` has no
-    rows), ``perm``, and per node (arrays of :func:`tree_capacity` slots) its range
-    ``[lo, hi)`` of tree positions, its left child (``-1`` for a leaf; the
-    right child is ``child + 1``) and its bounding box (``box[node, 0]`` the
-    minimum, ``box[node, 1]`` the maximum). Returns the number of node slots
-    used.
+    ``perm[t]`` is the caller's id of row ``t`` of ``pts``; the rows of
+    ``pts`` and of ``perm`` move together (the partitions read and write the
+    points sequentially), so the tree depends only on the order of the rows
+    given. Writes ``pts`` and ``perm`` in tree order and per node (arrays of
+    :func:`tree_capacity` slots) its range ``[lo, hi)`` of tree positions,
+    its left child (``-1`` for a leaf; the right child is ``child + 1``) and
+    its bounding box (``box[node, 0]`` the minimum, ``box[node, 1]`` the
+    maximum). Returns the number of node slots used.
     """
-    n, dim = points.shape
+    n = pts.shape[0]
     leaf_size = max(int(leaf_size), 1)
     key = np.empty(n)
     # top levels, breadth first, one level at a time (their ids are the
@@ -181,9 +187,7 @@ def build_tree(points, leaf_size, n_tasks, pts, perm, lo_, hi_, child, box):
     free = 1
     while level_end - level_start < n_tasks:
         for node in range(level_start, level_end):
-            free = _grow(
-                points, perm, key, node, lo_, hi_, child, box, leaf_size, free, True, stack
-            )
+            free = _grow(pts, perm, key, node, lo_, hi_, child, box, leaf_size, free, True, stack)
         if free == level_end:  # every node of the level is a leaf
             break
         level_start = level_end
@@ -201,13 +205,11 @@ def build_tree(points, leaf_size, n_tasks, pts, perm, lo_, hi_, child, box):
 
     def grow(s):
         _grow(
-            points, perm, key, level_start + s, lo_, hi_, child, box, leaf_size, int(base[s]),
+            pts, perm, key, level_start + s, lo_, hi_, child, box, leaf_size, int(base[s]),
             False, np.empty(256, np.int64),
         )  # fmt: skip
 
     run_parallel(grow, range(len(sizes)))
-    if pts.shape[0] == n:  # else the caller reorders ``points`` itself (in place)
-        np.take(points, perm, axis=0, out=pts)
     return cap
 
 
@@ -422,21 +424,24 @@ def make_tree(
     """
     n, dim = points.shape
     slots = tree_capacity(n, leaf_size, n_tasks)
-    in_place = start is not None
+    if start is None:
+        perm = np.arange(n, dtype=np.int64)
+        pts = np.array(points, dtype=np.float64, order="C")
+    else:
+        perm = start.astype(np.int64)
+        permute_rows(points, perm, np.empty(n, np.bool_))  # the build's order, in place
+        pts = points
     tree = (
-        np.empty((0 if in_place else n, dim)),
-        np.arange(n, dtype=np.int64) if start is None else start.astype(np.int64),
+        pts,
+        perm,
         np.empty(slots, np.int64),
         np.empty(slots, np.int64),
         np.empty(slots, np.int64),
         np.empty((slots, 2, dim)),
     )
-    used = build_tree(points, leaf_size, n_tasks, *tree)
+    used = build_tree(pts, leaf_size, n_tasks, *tree[1:])
     if used > slots:  # pragma: no cover - tree_capacity is an upper bound
         raise RuntimeError(f"KD-tree used {used} node slots of {slots}")
-    if in_place:
-        permute_rows(points, tree[1], np.empty(n, np.bool_))
-        tree = (points, *tree[1:])
     return tree
 
 
@@ -491,7 +496,7 @@ def nearest_neighbors_all(
     k = min(int(k), n)
     index_dtype = np.int32 if n < 2**31 else np.int64
     if out is None:
-        out_index = np.full((n, k), -1, dtype=index_dtype)
+        out_index = full((n, k), -1, index_dtype)
         column = 0
     else:
         out_index = out

@@ -34,15 +34,18 @@ def _soft_kernel(features, neighbors, scale, out, start, stop):
 
 
 @njit
-def _grid_bound(features, row_of, h, w, offsets, k, out, start, stop):
+def _grid_bound(features, h, w, offsets, k, n_colour, weakening, times, out, start, stop):
     """``out[p]``: the largest distance from pixel ``p`` to the ``k`` pixels nearest in the grid.
 
     ``offsets`` (m, 2) are (dy, dx) by increasing dy^2 + dx^2, starting with
     (0, 0); the first ``k`` inside the image are used. They are ``k``
     distinct pixels, so ``out[p]`` bounds the distance from ``p`` to its
     k-th nearest pixel in feature space from above (``inf`` if fewer than
-    ``k`` offsets fall inside the image). Pixel ``p``'s features are row
-    ``row_of[p]`` of ``features``. Pixels ``start .. stop - 1``.
+    ``k`` offsets fall inside the image). ``features`` are in raster order;
+    the distance is that of the features with their position part (columns
+    ``n_colour`` on) multiplied ``times`` times by ``weakening``, computed
+    as the search computes it on features weakened so in place (the same
+    roundings). Pixels ``start .. stop - 1``.
     """
     dim = features.shape[1]
     for p in range(start, stop):
@@ -55,11 +58,16 @@ def _grid_bound(features, row_of, h, w, offsets, k, out, start, stop):
             xx = x + offsets[o, 1]
             if yy < 0 or yy >= h or xx < 0 or xx >= w:
                 continue
-            q = row_of[yy * w + xx]
-            r = row_of[p]
+            q = yy * w + xx
             s = 0.0
             for c in range(dim):
-                u = features[r, c] - features[q, c]
+                a = features[p, c]
+                b = features[q, c]
+                if c >= n_colour:
+                    for _ in range(times):
+                        a *= weakening
+                        b *= weakening
+                u = a - b
                 s += u * u
             if s > worst:
                 worst = s
@@ -70,23 +78,31 @@ def _grid_bound(features, row_of, h, w, offsets, k, out, start, stop):
 
 
 def grid_bound(
-    features: np.ndarray, h: int, w: int, k: int, row_of: np.ndarray | None = None
+    features: np.ndarray,
+    h: int,
+    w: int,
+    k: int,
+    n_colour: int | None = None,
+    weakening: float = 1.0,
+    times: int = 0,
 ) -> np.ndarray:
     """(H W,) upper bounds of every pixel's k-th nearest distance (see :func:`_grid_bound`).
 
-    ``row_of[p]`` is the row of pixel ``p`` in ``features`` (default: row ``p``).
+    ``features`` (H W, dim) are in raster order; with ``times > 0`` the
+    bound is that of the features whose position part (the last
+    ``dim - n_colour`` columns) is multiplied ``times`` times by ``weakening``.
     """
     radius = int(np.ceil(np.sqrt(k))) + 1  # enough even in a corner of the image
     dy, dx = np.mgrid[-radius : radius + 1, -radius : radius + 1]
     order = np.argsort((dy * dy + dx * dx).ravel(), kind="stable")
     offsets = np.column_stack([dy.ravel()[order], dx.ravel()[order]]).astype(np.int64)
     out = np.empty(h * w)
-    if row_of is None:
-        row_of = np.arange(h * w, dtype=np.int64)
     features = np.ascontiguousarray(features, dtype=np.float64)
+    dim = features.shape[1]
+    n_colour = dim if n_colour is None else int(n_colour)
 
     def run(span):
-        _grid_bound(features, row_of, h, w, offsets, k, out, *span)
+        _grid_bound(features, h, w, offsets, k, n_colour, float(weakening), int(times), out, *span)
 
     run_parallel(run, spans(h * w, 4 * thread_count()))
     return out
@@ -100,20 +116,23 @@ def may_name_unknown(
     unknown: np.ndarray,
     to_unknown: np.ndarray,
     scale: float,
-    row_of: np.ndarray | None = None,
+    n_colour: int | None = None,
+    weakening: float = 1.0,
+    times: int = 0,
 ) -> np.ndarray:
     """(H W,) bool: the pixels whose ``k`` nearest (themselves included) may
     hold an unknown pixel, an exact test: the unknown pixels, and the known
     pixels ``p`` with ``scale * e(p) <= u(p)``.
 
-    ``u(p)`` is :func:`grid_bound`, an upper bound of the k-th distance;
-    ``e(p)`` (``to_unknown``, flat) is the distance in the image to the
-    nearest unknown pixel and ``scale`` the smallest factor of a position
-    step in the features, so ``scale * e(p)`` is a lower bound of the feature
-    distance to any unknown pixel (1e-9: margin for the rounding of the
-    positions). ``unknown`` is the flat mask.
+    ``u(p)`` is :func:`grid_bound` (``features`` in raster order, and the
+    weakening of their position part, as there), an upper bound of the k-th
+    distance; ``e(p)`` (``to_unknown``, flat) is the distance in the image
+    to the nearest unknown pixel and ``scale`` the smallest factor of a
+    position step in the (weakened) features, so ``scale * e(p)`` is a lower
+    bound of the feature distance to any unknown pixel (1e-9: margin for
+    the rounding of the positions). ``unknown`` is the flat mask.
     """
-    bound = grid_bound(features, h, w, k, row_of)
+    bound = grid_bound(features, h, w, k, n_colour, weakening, times)
     return unknown | (scale * to_unknown * (1.0 - 1e-9) <= bound)
 
 
