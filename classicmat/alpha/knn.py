@@ -208,13 +208,14 @@ def estimate_alpha_knn(
     f = knn_features(image, level=level, features=features, position=position)
     del image
     hard = lambda_ == math.inf
-    lists = neighbors_of(
+    neighbors, values, unknown_rows = neighbors_of(
         f, shape, n_neighbors, level, spatial_weakening, kernel, position,
         unknown=masks.is_unknown if hard else None,
     )  # fmt: skip
     del f
-    system = _knn_system(*lists, masks, lambda_)
-    del lists
+    # the unknowns numbered in the tree's order: faster products in CG
+    system = _knn_system(neighbors, values, masks, lambda_, unknown_rows)
+    del neighbors, values
     return solve_system(
         system, solver=solver, rtol=rtol, atol=atol, maxiter=maxiter, auto=_auto,
         options=solver_options,
