@@ -150,36 +150,37 @@ def soft_kernel(features: np.ndarray, neighbors: np.ndarray, scale: float) -> np
 
 
 @njit
-def _count_reverse(neighbors, row_id, counts, c):
+def _count_reverse(neighbors, is_row, row_id, counts, c):
     """``counts[c, row_id[i]]`` += the pixels ``j != i`` of chunk ``c`` that list ``i``.
 
     The pixels are split into ``counts.shape[0]`` contiguous chunks; this
-    counts chunk ``c``.
+    counts chunk ``c``. ``is_row[i]`` (bool) is ``row_id[i] >= 0``: tested
+    first, it is 8 times smaller and stays in the cache.
     """
     n, k = neighbors.shape
     n_chunks = counts.shape[0]
     for j in range(c * n // n_chunks, (c + 1) * n // n_chunks):
         for t in range(k):
             i = neighbors[j, t]
-            if i >= 0 and i != j and row_id[i] >= 0:
+            if i >= 0 and i != j and is_row[i]:
                 counts[c, row_id[i]] += 1
 
 
 @njit
-def _fill_reverse(neighbors, values, binary, row_id, fill, rev_src, rev_val, c):
+def _fill_reverse(neighbors, values, binary, is_row, row_id, fill, rev_src, rev_val, c):
     """The reverse lists: pixel ``j`` listing ``i`` puts ``(j, w_ji)`` in row ``row_id[i]``.
 
     ``fill[c, r]`` is where chunk ``c`` writes its first entry of row ``r``
     (the chunks' parts of a row follow each other), so each row lists its
     pixels ``j`` in increasing order, as a serial loop would. This fills
-    chunk ``c``.
+    chunk ``c``. ``is_row`` as in :func:`_count_reverse`.
     """
     n, k = neighbors.shape
     n_chunks = fill.shape[0]
     for j in range(c * n // n_chunks, (c + 1) * n // n_chunks):
         for t in range(k):
             i = neighbors[j, t]
-            if i >= 0 and i != j and row_id[i] >= 0:
+            if i >= 0 and i != j and is_row[i]:
                 r = row_id[i]
                 q = fill[c, r]
                 rev_src[q] = j
@@ -351,12 +352,13 @@ def knn_system(
         values = np.ones((1, 1))
     row_id = np.full(n, -1, dtype=np.int64)
     row_id[rows] = np.arange(m)
+    is_row = row_id >= 0
     # reverse lists, counted and filled in parallel by chunks of pixels (a
     # few: each needs a count per row)
     threads = thread_count()
     n_parts = max(1, min(n, threads, 4))
     counts = np.zeros((n_parts, m), dtype=np.int64)
-    run_parallel(lambda c: _count_reverse(neighbors, row_id, counts, c), range(n_parts))
+    run_parallel(lambda c: _count_reverse(neighbors, is_row, row_id, counts, c), range(n_parts))
     rev_ptr = np.zeros(m + 1, dtype=np.int64)
     np.cumsum(counts.sum(axis=0), out=rev_ptr[1:])
     # chunk c starts row r after the entries of the chunks before it
@@ -368,10 +370,12 @@ def knn_system(
     # weights of the reverse lists: none to store for the binary kernel
     rev_val = np.empty(0 if binary else int(rev_ptr[-1]), dtype=np.float64)
     run_parallel(
-        lambda c: _fill_reverse(neighbors, values, binary, row_id, fill, rev_src, rev_val, c),
+        lambda c: _fill_reverse(
+            neighbors, values, binary, is_row, row_id, fill, rev_src, rev_val, c
+        ),
         range(n_parts),
     )
-    row_id = fill = None
+    row_id = is_row = fill = None
     k = neighbors.shape[1]
     indptr = np.zeros(m + 1, dtype=np.int64)
     args = (neighbors, values, binary, rows, col_id, n_cols, known_alpha, diag_extra)
