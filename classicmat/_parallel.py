@@ -65,7 +65,7 @@ def full(shape: tuple[int, ...], value: Any, dtype: Any) -> Any:
     import numpy as np
 
     out = np.empty(shape, dtype=dtype)
-    if out.size < 1 << 22 or out.ndim == 0:
+    if out.size < 1 << 22:
         out.fill(value)
         return out
 

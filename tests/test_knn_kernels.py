@@ -288,3 +288,35 @@ def test_grid_bound_is_the_kth_distance_to_the_nearest_grid_pixels(k, times):
     # an upper bound of the true k-th distance
     kth = np.sort(np.sqrt(((g[:, None] - g[None]) ** 2).sum(axis=2)), axis=1)[:, k - 1]
     assert (bound >= kth).all()
+
+
+def test_unknowns_in_tree_order_give_the_raster_system_permuted():
+    from classicmat.laplacian.knn import _knn_system, knn_features, neighbors_of
+    from classicmat.laplacian.system import solve_system
+    from classicmat.trimap import masks_of
+
+    h, w = 40, 50
+    rng = np.random.default_rng(3)
+    image = np.clip(rng.random((h, w, 3)) * 0.3 + np.linspace(0, 0.7, w)[None, :, None], 0, 1)
+    trimap = np.full((h, w), 0.5)
+    trimap[:, :12], trimap[:, -12:] = 0.0, 1.0
+    masks = masks_of(trimap)
+    f = knn_features(image, level=2.0, features="rgb", position="axes")
+    neighbors, values, rows = neighbors_of(
+        f, (h, w), (20, 10), 2.0, 0.05, "binary", "axes", unknown=masks.is_unknown
+    )
+    raster = np.flatnonzero(masks.is_unknown)
+    assert not np.array_equal(rows, raster)  # a different order ...
+    np.testing.assert_array_equal(np.sort(rows), raster)  # ... of the same pixels
+    a = _knn_system(neighbors, values, masks, np.inf)
+    b = _knn_system(neighbors, values, masks, np.inf, rows)
+    np.testing.assert_array_equal(a.unknown, raster)
+    np.testing.assert_array_equal(b.unknown, rows)
+    # the same matrix and right-hand side, rows and columns renumbered
+    rank = np.searchsorted(raster, rows)
+    assert abs(a.A[rank][:, rank] - b.A).max() == 0
+    np.testing.assert_array_equal(a.b[rank], b.b)
+    options = {"solver": "cg-jacobi", "rtol": 1e-10, "atol": 0.0, "maxiter": None}
+    alpha_a = solve_system(a, **options)
+    alpha_b = solve_system(b, **options)
+    np.testing.assert_allclose(alpha_b, alpha_a, rtol=0, atol=1e-9)
