@@ -540,3 +540,15 @@ def test_transparency_error_separates_a_veil_from_an_opaque_edge():
     assert e_opaque < threshold / 10
     assert e_veil > threshold
     assert transparency_error(opaque, masks_of((alpha > 0.5).astype(float))) == 0.0
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_features_are_colour_then_scaled_column_and_row(channels):
+    from classicmat.laplacian.ifm import ifm_features
+
+    h, w = 5, 7
+    image = np.random.default_rng(channels).random((h, w, channels))
+    f = ifm_features(image, 0.37)
+    rows, cols = np.divmod(np.arange(h * w), w)
+    expected = np.column_stack([image.reshape(-1, channels), cols * (0.37 / w), rows * (0.37 / h)])
+    np.testing.assert_array_equal(f, expected)

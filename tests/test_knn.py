@@ -256,3 +256,16 @@ def test_pymatting_variant_matches_pymatting():
     ours = estimate_alpha_knn(image, trimap, variant="pymatting", rtol=1e-10)
     theirs = pymatting.estimate_alpha_knn(image, trimap, cg_kwargs={"rtol": 1e-10})
     np.testing.assert_allclose(ours, theirs, atol=1e-4)
+
+
+@pytest.mark.parametrize("position", ["axes", "diagonal"])
+def test_features_are_colour_then_scaled_row_and_column(position):
+    h, w = 5, 7
+    image = np.random.default_rng(2).random((h, w, 3))
+    f = knn_features(image, level=2.0, position=position)
+    rows, cols = np.divmod(np.arange(h * w), w)
+    if position == "axes":
+        scaled = [rows * (2.0 / (h - 1)), cols * (2.0 / (w - 1))]
+    else:
+        scaled = [rows * (2.0 / np.sqrt(h * h + w * w)), cols * (2.0 / np.sqrt(h * h + w * w))]
+    np.testing.assert_array_equal(f, np.column_stack([image.reshape(-1, 3), *scaled]))

@@ -127,8 +127,12 @@ def ifm_features(image: np.ndarray, position: float) -> np.ndarray:
     """(H W, C + 2): the colour of every pixel, then ``position * x / W`` and
     ``position * y / H`` (x the column, y the row), row-major pixels."""
     h, w, c = image.shape
-    rows, cols = np.divmod(np.arange(h * w, dtype=np.float64), w)
-    return np.column_stack([image.reshape(-1, c), cols * (position / w), rows * (position / h)])
+    # one array written in place (joining columns costs 10x more on large images)
+    f = np.empty((h, w, c + 2))
+    f[:, :, :c] = image
+    f[:, :, c] = np.arange(w, dtype=np.float64) * (position / w)
+    f[:, :, c + 1] = (np.arange(h, dtype=np.float64) * (position / h))[:, None]
+    return f.reshape(h * w, c + 2)
 
 
 def _system_pixels(
